@@ -1,0 +1,79 @@
+"""Every default of `nas`, in one place. UPPER_CASE names only, no logic.
+
+Command-line options override these; library code receives them through explicit
+config objects (`mlpnas.config.SearchConfig`), never through `import *`.
+Names follow the MLPNAS tutorial where it had one.
+"""
+
+# --- Search budget -------------------------------------------------------------------
+# Controller epochs: each samples a batch of architectures, trains them, updates once.
+CONTROLLER_SAMPLING_EPOCHS = 10
+# Architectures sampled (and trained) per controller epoch.
+SAMPLES_PER_CONTROLLER_EPOCH = 10
+# Gradient steps the controller takes on each batch of (sequence, reward) pairs.
+CONTROLLER_TRAINING_EPOCHS = 5
+
+# --- Controller (LSTM policy, REINFORCE) ----------------------------------------------
+# Discount over the steps of ONE sequence: step t of T gets alpha**(T-1-t) * advantage.
+CONTROLLER_LOSS_ALPHA = 0.9
+CONTROLLER_LSTM_DIM = 100
+CONTROLLER_EMBEDDING_DIM = 32
+CONTROLLER_LEARNING_RATE = 0.01
+# Exponential moving average of past rewards used as the REINFORCE baseline.
+CONTROLLER_BASELINE_DECAY = 0.8
+# Weight of the entropy bonus added to the policy loss (0 turns it off).
+CONTROLLER_ENTROPY_WEIGHT = 0.0001
+# Logits are divided by this temperature before the softmax (1.0 = plain softmax).
+CONTROLLER_TEMPERATURE = 1.0
+# Gradient clipping (global norm) for the controller's optimizer.
+CONTROLLER_GRAD_CLIP = 5.0
+# Second head that predicts a child's accuracy from its sequence (hybrid controller).
+CONTROLLER_USE_PREDICTOR = False
+
+# --- MLP search space (MLPNAS vocabulary) ----------------------------------------------
+MLP_UNITS = (8, 16, 32, 64, 128, 256, 512)
+MLP_ACTIVATIONS = ("sigmoid", "tanh", "relu", "elu")
+# Longest sequence, the output layer included.
+MAX_ARCHITECTURE_LENGTH = 4
+MLP_DROPOUT = 0.2
+
+# --- Child training --------------------------------------------------------------------
+ARCHITECTURE_TRAINING_EPOCHS = 10
+MLP_LEARNING_RATE = 0.01
+MLP_OPTIMIZER = "adam"
+MLP_BATCH_SIZE = 64
+# One-shot weight transfer between children that share a layer (shape-checked).
+MLP_ONE_SHOT = True
+
+# --- Data ------------------------------------------------------------------------------
+# Fixed, seeded, stratified split; the test split is only read once, after the search.
+VALIDATION_FRACTION = 0.15
+TEST_FRACTION = 0.15
+# A class needs this many rows so that each split gets at least one.
+MIN_ROWS_PER_CLASS = 5
+# A feature is a label leak when its value determines the label exactly and it takes
+# at most this fraction of the number of rows as distinct values (so an ID-like column
+# with all-unique values is not flagged: it trivially "determines" everything).
+LEAK_MAX_DISTINCT_FRACTION = 0.2
+# Folder where bare dataset names are looked up after the current folder.
+DATASETS_DIR = "DATASETS"
+# Built-in data sets (shipped inside scikit-learn, no download).
+BUILTIN_DATASETS = ("iris", "wine", "breast-cancer", "digits")
+# Built-in set used by the README's first command.
+DEFAULT_DATASET = "wine"
+
+# --- Logs ------------------------------------------------------------------------------
+LOGS_DIR = "LOGS"
+EVENT_PREFIX = "event"
+LOG_FILE = "nas_data.pkl"
+CONFIG_FILE = "config.json"
+DATASET_FILE = "dataset.json"
+STATUS_FILE = "status.json"
+CONTROLLER_WEIGHTS_FILE = "controller.weights.h5"
+
+# --- Analysis --------------------------------------------------------------------------
+TOP_N = 5
+PLOT_ACCURACY_FILE = "accuracy.png"
+
+# --- Randomness ------------------------------------------------------------------------
+SEED = 0

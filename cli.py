@@ -1,0 +1,175 @@
+"""The `nas` command line: thin commands over the `mlpnas` library.
+
+Commands that only read logs never import TensorFlow, so they answer at once.
+Library errors (`NasError`) become one-line messages with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+
+import click
+
+import CONSTANTS as C
+from mlpnas.errors import NasError
+
+
+class NasGroup(click.Group):
+    """Click group that turns library errors into one-line messages (no traceback)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NasError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror}".strip(": ")) from None
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    click.echo(f"warning: {message}", err=True)
+
+
+def _print_json(data) -> None:
+    click.echo(json.dumps(data, indent=2))
+
+
+EVENT_OPTION = click.option("--event", default=None,
+                            help="Event number (or eventN, or a folder); default: the highest.")
+LOGS_OPTION = click.option("--logs-dir", default=C.LOGS_DIR, show_default=True,
+                           type=click.Path(file_okay=False), help="Folder holding event<N>/.")
+POSITIVE = click.IntRange(min=1)
+
+
+@click.group(cls=NasGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nas", message="nas %(version)s")
+def main() -> None:
+    """Neural architecture search on Keras: an LSTM controller samples architectures,
+    each child is trained briefly, and its validation accuracy teaches the controller.
+
+    \b
+    Examples:
+      nas search --dataset wine                # built-in data, no download
+      nas search --dataset wine-quality.csv --controller-epochs 5
+      nas top-n 5                              # best architectures of the last search
+      nas plot-accuracy                        # progress plot as a PNG
+    """
+    warnings.showwarning = _show_warning
+
+
+@main.command()
+@click.option("--dataset", default=C.DEFAULT_DATASET, show_default=True,
+              help="CSV path, a file name in . or DATASETS/, or a built-in name "
+                   f"({', '.join(C.BUILTIN_DATASETS)}).")
+@click.option("--label", default=None, help="Target column (default: the last column).")
+@click.option("--keep-column", "keep_columns", multiple=True, metavar="NAME",
+              help="Keep a column even though it determines the label (repeatable).")
+@click.option("--strategy", type=click.Choice(["rl", "random"]), default="rl",
+              show_default=True, help="How architectures are proposed.")
+@click.option("--controller-epochs", type=POSITIVE, default=C.CONTROLLER_SAMPLING_EPOCHS,
+              show_default=True, help="Controller epochs (sample, train, update).")
+@click.option("--samples-per-epoch", type=POSITIVE, default=C.SAMPLES_PER_CONTROLLER_EPOCH,
+              show_default=True, help="Architectures trained per controller epoch.")
+@click.option("--child-epochs", type=POSITIVE, default=C.ARCHITECTURE_TRAINING_EPOCHS,
+              show_default=True, help="Training epochs of each child.")
+@click.option("--max-layers", type=click.IntRange(min=2), default=C.MAX_ARCHITECTURE_LENGTH,
+              show_default=True, help="Longest architecture, output layer included.")
+@click.option("--one-shot/--no-one-shot", default=C.MLP_ONE_SHOT, show_default=True,
+              help="Start children from the stored weights of matching layers.")
+@click.option("--seed", type=int, default=C.SEED, show_default=True,
+              help="Seed for the split, the controller and the children.")
+@LOGS_OPTION
+def search(dataset, label, keep_columns, strategy, controller_epochs, samples_per_epoch,
+           child_epochs, max_layers, one_shot, seed, logs_dir) -> None:
+    """Search architectures for a data set; every trained child is logged at once.
+
+    \b
+    Examples:
+      nas search --dataset wine
+      nas search --dataset wine-quality.csv --label quality_label --seed 1
+      nas search --dataset data.csv --controller-epochs 2 --samples-per-epoch 3
+    """
+    from mlpnas.config import SearchConfig
+    from mlpnas.data import load_dataset
+
+    config = SearchConfig(
+        dataset=dataset, label=label, keep_columns=tuple(keep_columns), strategy=strategy,
+        controller_epochs=controller_epochs, samples_per_epoch=samples_per_epoch,
+        child_epochs=child_epochs, max_layers=max_layers, one_shot=one_shot, seed=seed,
+        logs_dir=logs_dir)
+    data = load_dataset(dataset, label, tuple(keep_columns), seed)  # bad data fails fast
+    click.echo(f"dataset {data.name}: {len(data.y_train)} train / {len(data.y_val)} val / "
+               f"{len(data.y_test)} test rows, {data.input_shape[0]} features, "
+               f"{data.n_classes} classes; budget {config.budget} children", err=True)
+    from mlpnas.search import MLPNAS
+
+    nas = MLPNAS(config, dataset=data, progress=click.echo)
+    result = nas.search()
+    _print_summary(result, nas)
+
+
+def _print_summary(result, nas) -> None:
+    from mlpnas.analysis import top_n
+    from mlpnas.logs import load_event
+
+    event = load_event(result.event_dir.parent, result.event_dir.name)
+    click.echo(f"\nevent: {result.event_dir}")
+    for row in top_n(event, C.TOP_N):
+        click.echo(f"  {row['rank']}. {row['val_accuracy']:.4f}  {row['description']}")
+    if result.test_accuracy is not None:
+        click.echo(f"best child's test accuracy: {result.test_accuracy:.4f} "
+                   f"(validation {result.best_val_accuracy:.4f})")
+
+
+@main.command("top-n")
+@click.argument("n", type=POSITIVE, default=C.TOP_N)
+@EVENT_OPTION
+@LOGS_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def top_n_command(n, event, logs_dir, as_json) -> None:
+    """The N best architectures of an event, best first.
+
+    \b
+    Examples:
+      nas top-n 5
+      nas top-n 10 --event 3 --json
+      nas top-n 5 --logs-dir ../shared/datasets/mlpnas-logs --event 1051
+    """
+    from mlpnas.analysis import top_n
+    from mlpnas.logs import load_event
+
+    ev = load_event(logs_dir, event)
+    rows = top_n(ev, n)
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        pred = row.get("predicted_accuracy")
+        extra = f"  (predicted {pred:.4f})" if pred is not None else ""
+        click.echo(f"{row['rank']:>3}. {row['val_accuracy']:.4f}{extra}  {row['description']}")
+
+
+@main.command("plot-accuracy")
+@EVENT_OPTION
+@LOGS_OPTION
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help=f"PNG to write (default: <event>/{C.PLOT_ACCURACY_FILE}).")
+def plot_accuracy_command(event, logs_dir, output) -> None:
+    """Plot validation accuracy per child, the running best and the per-epoch mean.
+
+    \b
+    Examples:
+      nas plot-accuracy
+      nas plot-accuracy --event 2 --output progress.png
+    """
+    from mlpnas.logs import load_event
+    from mlpnas.plots import plot_accuracy
+
+    ev = load_event(logs_dir, event)
+    click.echo(str(plot_accuracy(ev, output or ev.path / C.PLOT_ACCURACY_FILE)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

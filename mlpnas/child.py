@@ -1,0 +1,63 @@
+"""Build, train and score one child: a plain function of plain inputs.
+
+This is the unit of work that a worker process or a Ray task runs (see issue 6): it gets
+a sequence, the data, the configuration and a snapshot of the weight store, and returns
+the accuracy, the metadata to log and the trained weights to merge back.
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from mlpnas.config import SearchConfig
+from mlpnas.data import Dataset
+from mlpnas.space import SearchSpace
+from mlpnas.tfutil import import_tf
+
+tf, keras = import_tf()
+
+from mlpnas.generator import Child, WeightStore, build_mlp  # noqa: E402
+from mlpnas.trainer import fit_evaluate  # noqa: E402
+
+
+@dataclass
+class ChildOutcome:
+    """What training one child produced (weights: the trained model's, for the best child)."""
+
+    val_accuracy: float
+    meta: dict
+    weights: list = field(default_factory=list)
+    stored: dict = field(default_factory=dict)  # weight-store updates (key -> arrays)
+
+
+def build_model(space: SearchSpace, seq: Sequence[int], dataset: Dataset) -> Child:
+    """The Keras model of `seq` in `space` for `dataset`'s inputs and classes."""
+    if space.name == "mlp":
+        return build_mlp(space, seq, int(np.prod(dataset.input_shape)), dataset.n_classes)
+    raise NotImplementedError(f"no model builder for search space {space.name!r}")
+
+
+def child_seed(config: SearchConfig, index: int) -> int:
+    """Seed of child `index`: the same child always starts from the same initialisation."""
+    return config.seed * 100_003 + index
+
+
+def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dataset,
+                config: SearchConfig, store: WeightStore | None) -> ChildOutcome:
+    """Build `seq`, inherit from `store` (one-shot), train, score on validation."""
+    keras.backend.clear_session()
+    gc.collect()
+    keras.utils.set_random_seed(child_seed(config, index))
+    child = build_model(space, seq, dataset)
+    inherited = store.load_into(child) if store is not None else 0
+    result = fit_evaluate(child.model, dataset.x_train, dataset.y_train, dataset.x_val,
+                          dataset.y_val, config.child_epochs, config.batch_size,
+                          config.learning_rate, seed=child_seed(config, index))
+    stored = WeightStore.extract(child) if store is not None else {}
+    meta = {"params": int(child.model.count_params()), "train_seconds": result.seconds,
+            "inherited_layers": inherited, "history": result.history}
+    return ChildOutcome(result.val_accuracy, meta, child.model.get_weights(), stored)

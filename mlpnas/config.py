@@ -1,0 +1,64 @@
+"""The resolved configuration of a search: one frozen dataclass, defaults from CONSTANTS."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+import CONSTANTS as C
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Everything that defines a search; CLI options map onto these fields one to one."""
+
+    dataset: str = C.DEFAULT_DATASET
+    label: str | None = None
+    keep_columns: tuple = ()
+    space: str = "mlp"
+    strategy: str = "rl"
+    controller_epochs: int = C.CONTROLLER_SAMPLING_EPOCHS
+    samples_per_epoch: int = C.SAMPLES_PER_CONTROLLER_EPOCH
+    controller_train_steps: int = C.CONTROLLER_TRAINING_EPOCHS
+    child_epochs: int = C.ARCHITECTURE_TRAINING_EPOCHS
+    max_layers: int = C.MAX_ARCHITECTURE_LENGTH
+    one_shot: bool = C.MLP_ONE_SHOT
+    learning_rate: float = C.MLP_LEARNING_RATE
+    batch_size: int = C.MLP_BATCH_SIZE
+    dropout: float = C.MLP_DROPOUT
+    controller_lstm_dim: int = C.CONTROLLER_LSTM_DIM
+    controller_embedding_dim: int = C.CONTROLLER_EMBEDDING_DIM
+    controller_learning_rate: float = C.CONTROLLER_LEARNING_RATE
+    controller_loss_alpha: float = C.CONTROLLER_LOSS_ALPHA
+    baseline_decay: float = C.CONTROLLER_BASELINE_DECAY
+    entropy_weight: float = C.CONTROLLER_ENTROPY_WEIGHT
+    temperature: float = C.CONTROLLER_TEMPERATURE
+    grad_clip: float = C.CONTROLLER_GRAD_CLIP
+    use_predictor: bool = C.CONTROLLER_USE_PREDICTOR
+    seed: int = C.SEED
+    logs_dir: str = C.LOGS_DIR
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def budget(self) -> int:
+        """Number of children the search trains."""
+        return self.controller_epochs * self.samples_per_epoch
+
+    def to_dict(self) -> dict:
+        """Plain dict (JSON-ready)."""
+        data = asdict(self)
+        data["keep_columns"] = list(self.keep_columns)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SearchConfig":
+        """Inverse of to_dict; unknown keys are ignored (older or newer logs)."""
+        known = {f.name for f in fields(cls)}
+        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+        if "keep_columns" in kwargs:
+            kwargs["keep_columns"] = tuple(kwargs["keep_columns"])
+        return cls(**kwargs)
+
+    def with_changes(self, **changes: Any) -> "SearchConfig":
+        """A copy with some fields changed."""
+        return replace(self, **changes)

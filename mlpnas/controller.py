@@ -1,0 +1,222 @@
+"""The LSTM controller: a Keras policy over a search space's tokens, trained with REINFORCE.
+
+Zoph & Le (2016), section 3.2: the controller emits one token per step; its parameters
+are updated with the REINFORCE gradient, sum_t grad log pi(a_t | a_<t) * (R - b), where
+a_t is the token actually sampled, R the child's reward, and b an exponential moving
+average of past rewards (the baseline). Here the advantage of step t is additionally
+discounted over the steps of the SAME sequence: A_t = alpha**(T-1-t) * (R - b) (the
+"discounted-reward loss", alpha = CONTROLLER_LOSS_ALPHA); rewards are never discounted
+across different sequences. An optional entropy bonus keeps the policy from collapsing
+early (ENAS, Pham et al. 2018).
+
+Invalid tokens are masked out of the softmax (logits set to -inf) both when sampling and
+when computing log-probabilities for the update, so sampling never rejects and retries.
+Sampling uses the controller's own seeded numpy Generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+import CONSTANTS as C
+from mlpnas.space import SearchSpace
+from mlpnas.tfutil import import_tf
+
+tf, keras = import_tf()
+
+_NEG = -1e9
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    """Hyperparameters of the controller (defaults from CONSTANTS)."""
+
+    lstm_dim: int = C.CONTROLLER_LSTM_DIM
+    embedding_dim: int = C.CONTROLLER_EMBEDDING_DIM
+    learning_rate: float = C.CONTROLLER_LEARNING_RATE
+    loss_alpha: float = C.CONTROLLER_LOSS_ALPHA
+    baseline_decay: float = C.CONTROLLER_BASELINE_DECAY
+    entropy_weight: float = C.CONTROLLER_ENTROPY_WEIGHT
+    temperature: float = C.CONTROLLER_TEMPERATURE
+    grad_clip: float = C.CONTROLLER_GRAD_CLIP
+    train_steps: int = C.CONTROLLER_TRAINING_EPOCHS
+
+
+class PolicyNetwork(keras.Model):
+    """Token embedding -> LSTM cell -> logits over the vocabulary, one step at a time."""
+
+    def __init__(self, vocab_size: int, cfg: ControllerConfig, seed: int) -> None:
+        super().__init__()
+        init = keras.initializers.RandomUniform(-0.1, 0.1, seed=seed)
+        self.embedding = keras.layers.Embedding(vocab_size + 1, cfg.embedding_dim,
+                                                embeddings_initializer=init)
+        self.cell = keras.layers.LSTMCell(
+            cfg.lstm_dim, kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 1),
+            recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 2))
+        self.head = keras.layers.Dense(
+            vocab_size + 1, kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 3))
+        self.lstm_dim = cfg.lstm_dim
+
+    def initial_state(self, batch: int) -> list:
+        """Zero LSTM state for a batch."""
+        zeros = tf.zeros((batch, self.lstm_dim))
+        return [zeros, zeros]
+
+    def step(self, tokens, state):
+        """One step: previous tokens (batch,) -> (logits (batch, V+1), hidden, new state)."""
+        hidden, state = self.cell(self.embedding(tokens), state)
+        return self.head(hidden), hidden, state
+
+    def unroll(self, inputs):
+        """Teacher-forced pass over (batch, T) input tokens -> logits (batch, T, V+1), hiddens."""
+        state = self.initial_state(tf.shape(inputs)[0])
+        logits, hiddens = [], []
+        for t in range(inputs.shape[1]):
+            out, hidden, state = self.step(inputs[:, t], state)
+            logits.append(out)
+            hiddens.append(hidden)
+        return tf.stack(logits, axis=1), tf.stack(hiddens, axis=1)
+
+    def call(self, inputs):
+        """Keras entry point: the logits of a teacher-forced pass."""
+        return self.unroll(inputs)[0]
+
+
+class Controller:
+    """Samples token sequences and learns from their rewards (REINFORCE with a baseline)."""
+
+    def __init__(self, space: SearchSpace, cfg: ControllerConfig | None = None,
+                 seed: int = C.SEED) -> None:
+        self.space = space
+        self.cfg = cfg or ControllerConfig()
+        self.rng = np.random.default_rng(seed)
+        self.net = PolicyNetwork(space.vocab_size, self.cfg, seed)
+        self.net(np.zeros((1, space.max_length), dtype="int32"))  # build the weights
+        self.optimizer = keras.optimizers.Adam(self.cfg.learning_rate,
+                                               global_clipnorm=self.cfg.grad_clip)
+        self.optimizer.build(self.net.trainable_variables)
+        self.baseline: float | None = None
+        self._train_step = tf.function(self._train_step_impl, reduce_retracing=True)
+
+    # --- sampling ------------------------------------------------------------------------
+
+    def _masked_probs(self, logits: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        """Softmax over valid tokens only (float64, rows sum to 1)."""
+        z = np.where(masks, logits.astype("float64") / self.cfg.temperature, -np.inf)
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def sample(self, m: int) -> list[list[int]]:
+        """Sample m complete, valid sequences (in parallel, one LSTM step per position)."""
+        seqs: list[list[int]] = [[] for _ in range(m)]
+        tokens = np.zeros(m, dtype="int32")
+        state = self.net.initial_state(m)
+        for _ in range(self.space.max_length):
+            live = [i for i, s in enumerate(seqs) if not self.space.is_complete(s)]
+            if not live:
+                break
+            logits, _, state = self.net.step(tokens, state)
+            logits = logits.numpy()
+            masks = np.stack([self.space.valid_next(seqs[i]) for i in live])
+            probs = self._masked_probs(logits[live], masks)
+            for row, i in enumerate(live):
+                tok = int(self.rng.choice(len(probs[row]), p=probs[row]))
+                seqs[i].append(tok)
+                tokens[i] = tok
+        return seqs
+
+    # --- log-probabilities and the update ---------------------------------------------------
+
+    def _batch(self, seqs: Sequence[Sequence[int]]):
+        """Padded inputs, actions, step mask and validity masks for teacher forcing."""
+        m, T = len(seqs), self.space.max_length
+        actions = np.zeros((m, T), dtype="int32")
+        inputs = np.zeros((m, T), dtype="int32")
+        step_mask = np.zeros((m, T), dtype="float32")
+        valid = np.ones((m, T, self.space.vocab_size + 1), dtype=bool)
+        for i, seq in enumerate(seqs):
+            for t, tok in enumerate(seq):
+                actions[i, t] = tok
+                inputs[i, t] = seq[t - 1] if t else 0
+                step_mask[i, t] = 1.0
+                valid[i, t] = self.space.valid_next(seq[:t])
+        return inputs, actions, step_mask, valid
+
+    def _log_probs(self, inputs, actions, valid):
+        """Per-step log pi(a_t | a_<t) and entropies under the masked softmax."""
+        logits, hiddens = self.net.unroll(inputs)
+        logits = tf.where(valid, logits / self.cfg.temperature, _NEG)
+        logp_all = tf.nn.log_softmax(logits, axis=-1)
+        logp = tf.reduce_sum(tf.one_hot(actions, logits.shape[-1]) * logp_all, axis=-1)
+        probs = tf.exp(logp_all)
+        entropy = -tf.reduce_sum(tf.where(valid, probs * logp_all, 0.0), axis=-1)
+        return logp, entropy, hiddens
+
+    def sequence_log_prob(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
+        """log pi(sequence) for each sequence (sum over its steps)."""
+        inputs, actions, step_mask, valid = self._batch(seqs)
+        logp, _, _ = self._log_probs(inputs, actions, valid)
+        return np.sum(logp.numpy() * step_mask, axis=1)
+
+    def advantages(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float]) -> np.ndarray:
+        """A[i, t] = alpha**(T_i-1-t) * (R_i - b) for the steps of sequence i, else 0."""
+        rewards = np.asarray(rewards, dtype="float64")
+        baseline = float(np.mean(rewards)) if self.baseline is None else self.baseline
+        adv = np.zeros((len(seqs), self.space.max_length), dtype="float32")
+        for i, seq in enumerate(seqs):
+            T = len(seq)
+            adv[i, :T] = (rewards[i] - baseline) * self.cfg.loss_alpha ** np.arange(T - 1, -1, -1)
+        return adv
+
+    def _train_step_impl(self, inputs, actions, step_mask, valid, adv):
+        with tf.GradientTape() as tape:
+            logp, entropy, _ = self._log_probs(inputs, actions, valid)
+            policy_loss = -tf.reduce_mean(tf.reduce_sum(logp * adv * step_mask, axis=1))
+            mean_entropy = tf.reduce_sum(entropy * step_mask) / tf.reduce_sum(step_mask)
+            loss = policy_loss - self.cfg.entropy_weight * mean_entropy
+        variables = self.net.trainable_variables
+        grads = tape.gradient(loss, variables)
+        self.optimizer.apply_gradients(zip(grads, variables))
+        return policy_loss, mean_entropy
+
+    def update(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float]) -> dict:
+        """REINFORCE update on one batch; then move the baseline towards the batch mean."""
+        inputs, actions, step_mask, valid = self._batch(seqs)
+        adv = self.advantages(seqs, rewards)
+        used_baseline = float(np.mean(rewards)) if self.baseline is None else self.baseline
+        policy_loss = entropy = 0.0
+        for _ in range(max(1, self.cfg.train_steps)):
+            pl, ent = self._train_step(inputs, actions, step_mask, valid, adv)
+            policy_loss, entropy = float(pl), float(ent)
+        d = self.cfg.baseline_decay
+        self.baseline = used_baseline * d + (1 - d) * float(np.mean(rewards))
+        return {"policy_loss": policy_loss, "entropy": entropy, "baseline": used_baseline,
+                "mean_reward": float(np.mean(rewards)), "max_reward": float(np.max(rewards))}
+
+    # --- state ------------------------------------------------------------------------------
+
+    def get_state(self) -> dict:
+        """Weights, optimizer slots, baseline and RNG: everything needed to resume."""
+        return {
+            "weights": [v.numpy() for v in self.net.weights],
+            "optimizer": [v.numpy() for v in self.optimizer.variables],
+            "baseline": self.baseline,
+            "rng": self.rng.bit_generator.state,
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Restore what get_state returned."""
+        for var, value in zip(self.net.weights, state["weights"]):
+            var.assign(value)
+        for var, value in zip(self.optimizer.variables, state["optimizer"]):
+            var.assign(value)
+        self.baseline = state["baseline"]
+        self.rng.bit_generator.state = state["rng"]
+
+    def save_weights(self, path: str) -> None:
+        """Write the policy network's weights (Keras .weights.h5)."""
+        self.net.save_weights(path)

@@ -1,0 +1,151 @@
+"""Search spaces: token vocabularies, validity rules, encode/decode. No TensorFlow here.
+
+A search space says, for any prefix of a token sequence, which next tokens are valid
+(`valid_next`). The controller masks its softmax with that, so sampling never rejects.
+Token ids run from 1 to `vocab_size`; id 0 is reserved (the controller's start token).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Sequence
+
+import numpy as np
+
+import CONSTANTS as C
+from mlpnas.errors import NasError
+
+
+class SearchSpace(ABC):
+    """Abstract token search space."""
+
+    name: str = "abstract"
+    vocab_size: int
+    max_length: int
+
+    @abstractmethod
+    def valid_next(self, prefix: Sequence[int]) -> np.ndarray:
+        """Boolean mask of shape (vocab_size + 1,): which tokens may follow `prefix`."""
+
+    @abstractmethod
+    def is_complete(self, seq: Sequence[int]) -> bool:
+        """True when `seq` is a whole architecture (no more tokens may follow)."""
+
+    @abstractmethod
+    def decode(self, seq: Sequence[int], n_classes: int | None = None) -> list:
+        """Human-readable layers for a sequence."""
+
+    def state_key(self, prefix: Sequence[int]) -> Any:
+        """What of a prefix decides its valid completions (for memoised counting)."""
+        return tuple(prefix)
+
+    def describe(self, seq: Sequence[int], n_classes: int | None = None) -> str:
+        """One-line description of a sequence."""
+        return str(self.decode(seq, n_classes))
+
+    def layer_strings(self, seq: Sequence[int], n_classes: int | None = None) -> list[str]:
+        """Each decoded layer as a string (what logs and JSON output store)."""
+        return [str(layer) for layer in self.decode(seq, n_classes)]
+
+    def is_valid(self, seq: Sequence[int]) -> bool:
+        """True when every token of `seq` was allowed and `seq` is complete."""
+        for t in range(len(seq)):
+            tok = int(seq[t])
+            if not (0 < tok <= self.vocab_size) or not self.valid_next(seq[:t])[tok]:
+                return False
+        return self.is_complete(seq)
+
+    def validate(self, seq: Sequence[int]) -> None:
+        """Raise NasError when `seq` is not a valid architecture of this space."""
+        if not self.is_valid(seq):
+            raise NasError(f"not a valid {self.name} architecture: {list(map(int, seq))}")
+
+
+class MLPSpace(SearchSpace):
+    """The MLPNAS vocabulary, reproduced id for id so that MLPNAS logs decode identically.
+
+    ids 1..len(units)*len(activations): a dense layer, id = len(acts)*i + j + 1 for
+    units[i] and activations[j]; next id: dropout; last id: the softmax output layer.
+    A sequence has at least one dense layer, ends with the output layer, is at most
+    `max_length` tokens long, and never has dropout first or twice in a row.
+    """
+
+    name = "mlp"
+
+    def __init__(
+        self,
+        max_length: int = C.MAX_ARCHITECTURE_LENGTH,
+        units: Sequence[int] = C.MLP_UNITS,
+        activations: Sequence[str] = C.MLP_ACTIVATIONS,
+        dropout: float = C.MLP_DROPOUT,
+    ) -> None:
+        if max_length < 2:
+            raise NasError(f"max architecture length must be at least 2, got {max_length}")
+        self.max_length = int(max_length)
+        self.units = tuple(int(u) for u in units)
+        self.activations = tuple(activations)
+        self.dropout = float(dropout)
+        self.n_dense = len(self.units) * len(self.activations)
+        self.dropout_id = self.n_dense + 1
+        self.output_id = self.n_dense + 2
+        self.vocab_size = self.output_id
+
+    def dense(self, token: int) -> tuple[int, str]:
+        """(units, activation) of a dense-layer token."""
+        i, j = divmod(int(token) - 1, len(self.activations))
+        return self.units[i], self.activations[j]
+
+    def encode_dense(self, units: int, activation: str) -> int:
+        """Token id of a dense layer."""
+        i, j = self.units.index(units), self.activations.index(activation)
+        return len(self.activations) * i + j + 1
+
+    def is_dense(self, token: int) -> bool:
+        """True for a hidden dense-layer token."""
+        return 1 <= int(token) <= self.n_dense
+
+    def state_key(self, prefix: Sequence[int]) -> Any:
+        """Completions depend only on the length and on the last token's kind."""
+        last = int(prefix[-1]) if len(prefix) else 0
+        return (len(prefix), last == self.dropout_id, last == self.output_id)
+
+    def valid_next(self, prefix: Sequence[int]) -> np.ndarray:
+        mask = np.zeros(self.vocab_size + 1, dtype=bool)
+        n = len(prefix)
+        last = int(prefix[-1]) if n else 0
+        if n >= self.max_length or last == self.output_id:
+            return mask
+        if n == self.max_length - 1:  # the last slot is the output layer
+            mask[self.output_id] = True
+            return mask
+        mask[1 : self.n_dense + 1] = True
+        if n:  # the first layer is a dense layer, so a dense layer precedes the output
+            mask[self.output_id] = True
+            mask[self.dropout_id] = last != self.dropout_id
+        return mask
+
+    def is_complete(self, seq: Sequence[int]) -> bool:
+        return len(seq) > 0 and int(seq[-1]) == self.output_id
+
+    def decode(self, seq: Sequence[int], n_classes: int | None = None) -> list:
+        layers: list = []
+        for tok in seq:
+            tok = int(tok)
+            if self.is_dense(tok):
+                layers.append(self.dense(tok))
+            elif tok == self.dropout_id:
+                layers.append("dropout")
+            elif tok == self.output_id:
+                layers.append((n_classes, "softmax") if n_classes else "softmax")
+            else:
+                raise NasError(f"token {tok} is not in the {self.name} vocabulary "
+                               f"(1..{self.vocab_size})")
+        return layers
+
+
+def make_space(name: str, **kwargs: Any) -> SearchSpace:
+    """The search space called `name` ('mlp'; other spaces register here)."""
+    spaces = {"mlp": MLPSpace}
+    if name not in spaces:
+        raise NasError(f"unknown search space {name!r}; choose one of {sorted(spaces)}")
+    return spaces[name](**kwargs)

@@ -1,0 +1,94 @@
+"""Train and score one child: the whole epoch loop runs inside compiled graph code.
+
+Same semantics as `model.fit(..., validation_data=...)`: mini-batches of `batch_size`,
+a fresh shuffle every epoch, the optimizer's update per batch, dropout on while training
+and off while evaluating, validation after every epoch. Keras' per-batch Python overhead
+is what dominates tiny networks, so each epoch is one `tf.function` call instead.
+
+The score is the validation accuracy after the LAST epoch (not the best epoch: picking
+the best of several noisy epochs would bias the reward upwards).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import CONSTANTS as C
+from mlpnas.tfutil import import_tf
+
+tf, keras = import_tf()
+
+
+class ChildTrainingError(RuntimeError):
+    """Training produced a non-finite loss or otherwise could not finish."""
+
+
+@dataclass
+class TrainResult:
+    """What training one child produced."""
+
+    val_accuracy: float
+    seconds: float
+    history: dict = field(default_factory=dict)
+
+
+def make_optimizer(name: str, learning_rate: float):
+    """A Keras optimizer by name."""
+    return {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
+            "rmsprop": keras.optimizers.RMSprop}[name](learning_rate)
+
+
+def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 4096) -> float:
+    """Accuracy of `model` on (x, y), inference mode."""
+    correct = 0
+    for start in range(0, len(y), batch_size):
+        probs = model(x[start:start + batch_size], training=False)
+        correct += int(np.sum(np.argmax(np.asarray(probs), axis=1) == y[start:start + batch_size]))
+    return correct / max(1, len(y))
+
+
+def fit_evaluate(model, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
+                 y_val: np.ndarray, epochs: int = C.ARCHITECTURE_TRAINING_EPOCHS,
+                 batch_size: int = C.MLP_BATCH_SIZE, learning_rate: float = C.MLP_LEARNING_RATE,
+                 optimizer: str = C.MLP_OPTIMIZER, seed: int = C.SEED) -> TrainResult:
+    """Train `model` for `epochs` and return its final validation accuracy."""
+    start = time.perf_counter()
+    opt = make_optimizer(optimizer, learning_rate)
+    variables = model.trainable_variables
+    opt.build(variables)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    n = len(y_train)
+    n_batches = math.ceil(n / batch_size)
+    x_all, y_all = tf.constant(x_train), tf.constant(y_train)
+    xv, yv = tf.constant(x_val), tf.constant(y_val)
+
+    @tf.function
+    def train_epoch(perm):
+        xs, ys = tf.gather(x_all, perm), tf.gather(y_all, perm)
+        total = tf.constant(0.0)
+        for b in tf.range(n_batches):
+            xb = xs[b * batch_size:(b + 1) * batch_size]
+            yb = ys[b * batch_size:(b + 1) * batch_size]
+            with tf.GradientTape() as tape:
+                loss = loss_fn(yb, model(xb, training=True))
+            opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+            total += loss * tf.cast(tf.shape(yb)[0], tf.float32)
+        probs = model(xv, training=False)
+        correct = tf.cast(tf.equal(tf.argmax(probs, axis=1, output_type=yv.dtype), yv), tf.float32)
+        return total / n, tf.reduce_mean(correct)
+
+    rng = np.random.default_rng(seed)
+    history: dict = {"loss": [], "val_accuracy": []}
+    for _ in range(epochs):
+        loss, val_acc = train_epoch(tf.constant(rng.permutation(n)))
+        loss = float(loss)
+        if not math.isfinite(loss):
+            raise ChildTrainingError(f"non-finite training loss ({loss})")
+        history["loss"].append(loss)
+        history["val_accuracy"].append(float(val_acc))
+    val = history["val_accuracy"][-1] if epochs else accuracy(model, x_val, y_val)
+    return TrainResult(val, time.perf_counter() - start, history)
