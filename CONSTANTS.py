@@ -75,5 +75,17 @@ CONTROLLER_WEIGHTS_FILE = "controller.weights.h5"
 TOP_N = 5
 PLOT_ACCURACY_FILE = "accuracy.png"
 
+# --- Image data and CNN spaces (issue 3) ----------------------------------------------
+
+# --- Hybrid accuracy predictor (issue 4) -------------------------------------------------
+
+# --- Strategies and benchmarks (issue 5) -------------------------------------------------
+
+# --- Fast and parallel children (issue 6) ------------------------------------------------
+
+# --- Resume, failures, export (issue 7) --------------------------------------------------
+
+# --- Analysis commands (issue 8) ---------------------------------------------------------
+
 # --- Randomness ------------------------------------------------------------------------
 SEED = 0

@@ -81,8 +81,17 @@ def main() -> None:
 @click.option("--seed", type=int, default=C.SEED, show_default=True,
               help="Seed for the split, the controller and the children.")
 @LOGS_OPTION
-def search(dataset, label, keep_columns, strategy, controller_epochs, samples_per_epoch,
-           child_epochs, max_layers, one_shot, seed, logs_dir) -> None:
+# --- search options of issue 3 (CNN spaces, image data) go here ---
+
+# --- search options of issue 4 (hybrid predictor, screening) go here ---
+
+# --- search options of issue 5 (strategies) go here ---
+
+# --- search options of issue 6 (workers, Ray) go here ---
+
+# --- search options of issue 7 (resume, failures, TensorBoard) go here ---
+
+def search(**options) -> None:
     """Search architectures for a data set; every trained child is logged at once.
 
     \b
@@ -94,12 +103,9 @@ def search(dataset, label, keep_columns, strategy, controller_epochs, samples_pe
     from mlpnas.config import SearchConfig
     from mlpnas.data import load_dataset
 
-    config = SearchConfig(
-        dataset=dataset, label=label, keep_columns=tuple(keep_columns), strategy=strategy,
-        controller_epochs=controller_epochs, samples_per_epoch=samples_per_epoch,
-        child_epochs=child_epochs, max_layers=max_layers, one_shot=one_shot, seed=seed,
-        logs_dir=logs_dir)
-    data = load_dataset(dataset, label, tuple(keep_columns), seed)  # bad data fails fast
+    config = SearchConfig.from_options(options)
+    # Bad data fails here, before TensorFlow is imported or an event folder is made.
+    data = load_dataset(config.dataset, config.label, config.keep_columns, config.seed)
     click.echo(f"dataset {data.name}: {len(data.y_train)} train / {len(data.y_val)} val / "
                f"{len(data.y_test)} test rows, {data.input_shape[0]} features, "
                f"{data.n_classes} classes; budget {config.budget} children", err=True)

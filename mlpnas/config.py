@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import CONSTANTS as C
@@ -37,7 +37,16 @@ class SearchConfig:
     use_predictor: bool = C.CONTROLLER_USE_PREDICTOR
     seed: int = C.SEED
     logs_dir: str = C.LOGS_DIR
-    extra: dict = field(default_factory=dict)
+    # --- fields of issue 3 (CNN spaces, image data) ---
+
+    # --- fields of issue 4 (hybrid predictor, screening) ---
+
+    # --- fields of issue 5 (strategies) ---
+
+    # --- fields of issue 6 (workers, Ray) ---
+
+    # --- fields of issue 7 (resume, failures, TensorBoard) ---
+
 
     @property
     def budget(self) -> int:
@@ -55,6 +64,18 @@ class SearchConfig:
         """Inverse of to_dict; unknown keys are ignored (older or newer logs)."""
         known = {f.name for f in fields(cls)}
         kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+        if "keep_columns" in kwargs:
+            kwargs["keep_columns"] = tuple(kwargs["keep_columns"])
+        return cls(**kwargs)
+
+    @classmethod
+    def from_options(cls, options: dict) -> "SearchConfig":
+        """Config from CLI options named like the fields (options left None keep defaults)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(f"options without a SearchConfig field: {unknown}")
+        kwargs = {k: v for k, v in options.items() if v is not None or k == "label"}
         if "keep_columns" in kwargs:
             kwargs["keep_columns"] = tuple(kwargs["keep_columns"])
         return cls(**kwargs)

@@ -1,0 +1,66 @@
+"""Shared fixtures: tiny data sets, paths to the shared test data, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+
+
+@pytest.fixture
+def wine_csv() -> Path:
+    """The user's wine-quality CSV (third-party data, never committed); skip when absent."""
+    path = SHARED_DATASETS / "wine-quality.csv"
+    if not path.exists():
+        pytest.skip("../shared/datasets/wine-quality.csv not present")
+    return path
+
+
+@pytest.fixture
+def mlpnas_logs() -> Path:
+    """Logs written by the original MLPNAS code; skip when absent."""
+    path = SHARED_DATASETS / "mlpnas-logs"
+    if not path.is_dir():
+        pytest.skip("../shared/datasets/mlpnas-logs not present")
+    return path
+
+
+def make_frame(n: int = 120, seed: int = 0) -> pd.DataFrame:
+    """A small separable 3-class problem with a categorical feature and a leak column."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    frame = pd.DataFrame({
+        "a": rng.normal(size=n) + y,
+        "b": rng.normal(size=n) - y,
+        "colour": rng.choice(["red", "green"], n),
+        "score": y * 2 + 1,  # determines the label exactly: a leak
+    })
+    frame["label"] = np.array(["low", "mid", "high"])[y]
+    return frame
+
+
+@pytest.fixture
+def tiny_csv(tmp_path: Path) -> Path:
+    """A small CSV with a saved pandas index column in front."""
+    path = tmp_path / "tiny.csv"
+    make_frame().to_csv(path)
+    return path
+
+
+@pytest.fixture
+def runner():
+    """click's CliRunner (stderr kept apart from stdout)."""
+    from click.testing import CliRunner
+
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:  # click >= 8.2 always separates them
+        return CliRunner()
