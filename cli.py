@@ -16,12 +16,21 @@ import CONSTANTS as C
 from mlpnas.errors import NasError
 
 
+class OneLineUsageError(click.ClickException):
+    """A usage error shown as one line (click's own adds the usage text around it)."""
+
+    exit_code = 2
+
+
 class NasGroup(click.Group):
     """Click group that turns library errors into one-line messages (no traceback)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            raise OneLineUsageError(exc.format_message() + hint) from None
         except NasError as exc:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
