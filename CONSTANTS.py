@@ -86,6 +86,25 @@ PLOT_ACCURACY_FILE = "accuracy.png"
 # --- Resume, failures, export (issue 7) --------------------------------------------------
 
 # --- Analysis commands (issue 8) ---------------------------------------------------------
+# Default output files, written into the event folder (compare: into --logs-dir).
+DISTRIBUTION_PLOT_FILE = "distribution.png"
+CHOICES_PLOT_FILE = "choices.png"
+COMPARE_PLOT_FILE = "compare.png"
+REPORT_FILE = "report.html"
+# Fewest trained (not failed) children each command needs.
+DISTRIBUTION_MIN_CHILDREN = 2
+ANALYZE_MIN_CHILDREN = 5
+COMPARE_MIN_CHILDREN = 1
+REPORT_MIN_CHILDREN = 1
+# Per-choice effects: bootstrap resamples, the family-wise confidence of the intervals
+# (Bonferroni over all values tested), the seed of the resampling, and the smallest
+# group (children with / without a value) whose difference may be marked as real.
+EFFECT_BOOTSTRAP_SAMPLES = 2000
+EFFECT_CONFIDENCE = 0.95
+EFFECT_SEED = 0
+EFFECT_MIN_GROUP = 3
+# Architectures listed in `nas report`.
+REPORT_TOP_N = 10
 
 # --- Randomness ------------------------------------------------------------------------
 SEED = 0

@@ -47,6 +47,19 @@ class SearchSpace(ABC):
         """Each decoded layer as a string (what logs and JSON output store)."""
         return [str(layer) for layer in self.decode(seq, n_classes)]
 
+    def token_label(self, position: int, token: int) -> str:
+        """Readable name of `token` at 0-based `position` (for frequency tables)."""
+        return str(int(token))
+
+    def choices(self, seq: Sequence[int]) -> list[tuple[str, Any]]:
+        """The (choice, value) features of a sequence that analysis relates to accuracy.
+
+        A child "uses" each listed value; repeats are allowed (analysis counts a child once
+        per value). Spaces override this with their own choices (units, ops, kernels...);
+        the default is the token at each position.
+        """
+        return [(f"token {i + 1}", self.token_label(i, t)) for i, t in enumerate(seq)]
+
     def is_valid(self, seq: Sequence[int]) -> bool:
         """True when every token of `seq` was allowed and `seq` is complete."""
         for t in range(len(seq)):
@@ -142,6 +155,16 @@ class MLPSpace(SearchSpace):
                                f"(1..{self.vocab_size})")
         return layers
 
+    def token_label(self, position: int, token: int) -> str:
+        return str(self.decode([token])[0])
+
+    def choices(self, seq: Sequence[int]) -> list[tuple[str, Any]]:
+        """Units and activation of each dense layer, the depth, and the dropout count."""
+        dense = [self.dense(t) for t in seq if self.is_dense(t)]
+        return ([("depth", len(dense)),
+                 ("dropout layers", sum(int(t) == self.dropout_id for t in seq))]
+                + [("units", u) for u, _ in dense] + [("activation", a) for _, a in dense])
+
 
 class CellSpace(SearchSpace):
     """A NAS-Bench-201 cell: 4 nodes, 6 edges, one operation per edge (one token each).
@@ -178,6 +201,15 @@ class CellSpace(SearchSpace):
                 raise NasError(f"token {int(tok)} is not in the cell vocabulary "
                                f"(1..{self.vocab_size})")
         return [self.OPS[int(t) - 1] for t in seq]
+
+    def token_label(self, position: int, token: int) -> str:
+        return self.ops([token])[0]
+
+    def choices(self, seq: Sequence[int]) -> list[tuple[str, Any]]:
+        """The operation on each edge, and each operation the cell uses anywhere."""
+        ops = self.ops(seq)
+        return ([(f"edge {dst}<-{src}", op) for op, (dst, src) in zip(ops, self.EDGES)]
+                + [("uses op", op) for op in ops])
 
     def decode(self, seq: Sequence[int], n_classes: int | None = None) -> list:
         return [f"{op}~{src}" for op, (_, src) in zip(self.ops(seq), self.EDGES)]
