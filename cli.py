@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import warnings
+from pathlib import Path
 
 import click
 
@@ -185,6 +186,128 @@ def plot_accuracy_command(event, logs_dir, output) -> None:
     ev = load_event(logs_dir, event)
     click.echo(str(plot_accuracy(ev, output or ev.path / C.PLOT_ACCURACY_FILE)))
 
+
+# --- analysis commands (issue 8) -------------------------------------------------------------
+
+OUTPUT_OPTION = click.option("--output", type=click.Path(dir_okay=False), default=None,
+                             help="File to write (default: in the event folder).")
+
+
+def _load_with_output(logs_dir, event, output, default_file):
+    """The event, and where to write: --output, or `default_file` in the event folder."""
+    from mlpnas.logs import load_event
+
+    ev = load_event(logs_dir, event)
+    return ev, output or ev.path / default_file
+
+
+def _warn_order(event) -> None:
+    from mlpnas.analysis import order_warning
+
+    warning = order_warning(event)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@main.command("plot-distribution")
+@EVENT_OPTION
+@LOGS_OPTION
+@OUTPUT_OPTION
+def plot_distribution_command(event, logs_dir, output) -> None:
+    """Histogram of the children's validation accuracy (1-point bins, % of architectures).
+
+    \b
+    Examples:
+      nas plot-distribution
+      nas plot-distribution --event 2 --output dist.png
+    """
+    from mlpnas.plots import plot_distribution
+
+    ev, path = _load_with_output(logs_dir, event, output, C.DISTRIBUTION_PLOT_FILE)
+    click.echo(str(plot_distribution(ev, path)))
+
+
+@main.command()
+@EVENT_OPTION
+@LOGS_OPTION
+@OUTPUT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def analyze(event, logs_dir, output, as_json) -> None:
+    """What the controller chose per epoch (table + heat-map) and which choices mattered.
+
+    \b
+    Examples:
+      nas analyze
+      nas analyze --event 3 --json
+      nas analyze --logs-dir ../shared/datasets/mlpnas-logs --event 1051
+    """
+    from mlpnas.analysis import choice_effects, choice_frequencies, event_space
+    from mlpnas.plots import plot_choice_heatmap
+    from mlpnas.tables import effects_table, frequency_table
+
+    ev, path = _load_with_output(logs_dir, event, output, C.CHOICES_PLOT_FILE)
+    space = event_space(ev)
+    effects = choice_effects(ev, space)
+    freqs = choice_frequencies(ev, space)
+    path = plot_choice_heatmap(ev, freqs, path)
+    _warn_order(ev)
+    if as_json:
+        _print_json({"event": ev.name, "frequencies": freqs, "effects": effects,
+                     "plot": str(path)})
+        return
+    click.echo(frequency_table(freqs) + "\n\n" + effects_table(effects))
+    click.echo(str(path))
+
+
+@main.command()
+@click.argument("events", nargs=-1, required=True)
+@LOGS_OPTION
+@OUTPUT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def compare(events, logs_dir, output, as_json) -> None:
+    """Running best and per-epoch mean of several events, in the order given.
+
+    \b
+    Examples:
+      nas compare 1 2                 # e.g. RL against random
+      nas compare 3 4 5 --json --output rl-vs-random.png
+    """
+    from mlpnas.analysis import compare_rows
+    from mlpnas.logs import load_event
+    from mlpnas.plots import plot_compare
+    from mlpnas.tables import compare_table
+
+    evs = [load_event(logs_dir, e) for e in events]
+    rows = compare_rows(evs)
+    path = plot_compare(evs, output or Path(logs_dir) / C.COMPARE_PLOT_FILE)
+    for ev in evs:
+        _warn_order(ev)
+    if as_json:
+        _print_json({"events": rows, "plot": str(path)})
+        return
+    click.echo(compare_table(rows))
+    click.echo(str(path))
+
+
+@main.command()
+@EVENT_OPTION
+@LOGS_OPTION
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help=f"HTML file to write (default: <event>/{C.REPORT_FILE}).")
+@click.option("--top", type=POSITIVE, default=C.REPORT_TOP_N, show_default=True,
+              help="Architectures listed.")
+def report(event, logs_dir, output, top) -> None:
+    """One self-contained HTML report of an event (plots inline; opens offline).
+
+    \b
+    Examples:
+      nas report
+      nas report --event 2 --output search2.html
+    """
+    from mlpnas.report import write_report
+
+    ev, path = _load_with_output(logs_dir, event, output, C.REPORT_FILE)
+    click.echo(str(write_report(ev, path, top)))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mlpnas.analysis import epoch_means, epoch_of
+from mlpnas.analysis import (accuracy_histogram, epoch_means, epoch_of, event_labels,
+                             majority_rate)
 from mlpnas.errors import NasError
 from mlpnas.logs import Event
 
@@ -28,6 +29,8 @@ def save_figure(fig, output: str | Path) -> Path:
         fig.savefig(output, dpi=110, bbox_inches="tight")
     except OSError as exc:
         raise NasError(f"cannot write {output}: {exc.strerror}") from None
+    except ValueError as exc:  # an unknown image format, e.g. --output plot.txt
+        raise NasError(f"cannot write {output}: {exc}") from None
     finally:
         _pyplot().close(fig)
     return output
@@ -53,4 +56,86 @@ def plot_accuracy(event: Event, output: str | Path) -> Path:
     ax.set_title(f"Search progress: {event.name} ({len(acc)} children)")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
+    return save_figure(fig, output)
+
+
+# --- analysis plots (issue 8) ---------------------------------------------------------------
+
+def plot_distribution(event: Event, output: str | Path) -> Path:
+    """Histogram of the trained children's validation accuracy in 1-point bins."""
+    hist = accuracy_histogram(event)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.bar(hist["bin_start_percent"], hist["percent"], width=1.0, align="edge",
+           edgecolor="white", label="architectures")
+    rate = majority_rate(event)
+    if rate is not None:
+        ax.axvline(100 * rate, color="tab:red", linestyle="--",
+                   label=f"majority class ({100 * rate:.1f}%)")
+    ax.set_xlabel("validation accuracy (%, 1-point bins)")
+    ax.set_ylabel("% of architectures")
+    ax.set_title(f"Accuracy distribution: {event.name} ({sum(hist['counts'])} trained children)")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(loc="upper left")
+    return save_figure(fig, output)
+
+
+def plot_choice_heatmap(event: Event, frequencies: dict, output: str | Path) -> Path:
+    """One heat-map per token position: share of each epoch's children per choice."""
+    plt = _pyplot()
+    positions = frequencies["positions"]
+    heights = [len(p["choices"]) for p in positions]
+    fig, axes = plt.subplots(len(positions), 1, squeeze=False,
+                             figsize=(2 + 0.5 * len(frequencies["epochs"]),
+                                      1.2 + 0.22 * sum(heights) + 0.5 * len(positions)),
+                             gridspec_kw={"height_ratios": heights})
+    for ax, pos in zip(axes[:, 0], positions):
+        grid = np.array([row["frequency"] for row in pos["choices"]])
+        image = ax.imshow(grid, aspect="auto", cmap="viridis", vmin=0, vmax=1,
+                          interpolation="nearest")
+        ax.set_yticks(range(len(pos["choices"])), [r["label"] for r in pos["choices"]],
+                      fontsize=7)
+        ax.set_xticks(range(len(frequencies["epochs"])), frequencies["epochs"], fontsize=7)
+        ax.set_ylabel(f"position {pos['position']}", fontsize=8)
+    axes[-1, 0].set_xlabel("controller epoch")
+    axes[0, 0].set_title(f"Controller choices per epoch: {event.name}")
+    fig.colorbar(image, ax=axes[:, 0].tolist(), label="share of the epoch's children",
+                 shrink=0.6)
+    return save_figure(fig, output)
+
+
+def plot_compare(events: list[Event], output: str | Path) -> Path:
+    """Running best per child and mean accuracy per controller epoch, one line per event."""
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for event, label in zip(events, event_labels(events)):
+        acc = np.array([e.val_accuracy for e in event.entries])
+        left.plot(np.arange(1, len(acc) + 1), np.maximum.accumulate(acc), label=label)
+        means = epoch_means(event, skip_failed=True)
+        right.plot([k for k, _, _ in means], [m for _, m, _ in means], marker="o", label=label)
+    left.set(xlabel="children trained", ylabel="best validation accuracy so far",
+             title="Running best")
+    right.set(xlabel="controller epoch", ylabel="mean validation accuracy",
+              title="Mean per controller epoch (trained children)")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best")
+    return save_figure(fig, output)
+
+
+def plot_predictions(event: Event, output: str | Path) -> Path:
+    """Predicted against trained accuracy, for events whose strategy predicted."""
+    pairs = np.array([(e.predicted_accuracy, e.val_accuracy) for e in event.entries
+                      if e.predicted_accuracy is not None and not e.failed])
+    if len(pairs) == 0:
+        raise NasError(f"{event.name} has no predicted accuracies")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.scatter(pairs[:, 0], pairs[:, 1], s=14, alpha=0.6)
+    low, high = pairs.min(), pairs.max()
+    ax.plot([low, high], [low, high], color="gray", linestyle="--", label="perfect prediction")
+    ax.set(xlabel="predicted accuracy", ylabel="validation accuracy",
+           title=f"Predictor: {event.name}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
     return save_figure(fig, output)
