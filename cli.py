@@ -189,8 +189,10 @@ def plot_accuracy_command(event, logs_dir, output) -> None:
 
 # --- analysis commands (issue 8) -------------------------------------------------------------
 
-OUTPUT_OPTION = click.option("--output", type=click.Path(dir_okay=False), default=None,
-                             help="File to write (default: in the event folder).")
+def _output_option(default: str):
+    """--output FILE, with its default named in the help."""
+    return click.option("--output", type=click.Path(dir_okay=False), default=None,
+                        help=f"File to write (default: {default}).")
 
 
 def _load_with_output(logs_dir, event, output, default_file):
@@ -212,7 +214,7 @@ def _warn_order(event) -> None:
 @main.command("plot-distribution")
 @EVENT_OPTION
 @LOGS_OPTION
-@OUTPUT_OPTION
+@_output_option(f"<event>/{C.DISTRIBUTION_PLOT_FILE}")
 def plot_distribution_command(event, logs_dir, output) -> None:
     """Histogram of the children's validation accuracy (1-point bins, % of architectures).
 
@@ -230,7 +232,7 @@ def plot_distribution_command(event, logs_dir, output) -> None:
 @main.command()
 @EVENT_OPTION
 @LOGS_OPTION
-@OUTPUT_OPTION
+@_output_option(f"<event>/{C.CHOICES_PLOT_FILE}")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def analyze(event, logs_dir, output, as_json) -> None:
     """What the controller chose per epoch (table + heat-map) and which choices mattered.
@@ -262,7 +264,7 @@ def analyze(event, logs_dir, output, as_json) -> None:
 @main.command()
 @click.argument("events", nargs=-1, required=True)
 @LOGS_OPTION
-@OUTPUT_OPTION
+@_output_option(f"<logs-dir>/{C.COMPARE_PLOT_FILE}")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def compare(events, logs_dir, output, as_json) -> None:
     """Running best and per-epoch mean of several events, in the order given.
@@ -292,8 +294,7 @@ def compare(events, logs_dir, output, as_json) -> None:
 @main.command()
 @EVENT_OPTION
 @LOGS_OPTION
-@click.option("--output", type=click.Path(dir_okay=False), default=None,
-              help=f"HTML file to write (default: <event>/{C.REPORT_FILE}).")
+@_output_option(f"<event>/{C.REPORT_FILE}")
 @click.option("--top", type=POSITIVE, default=C.REPORT_TOP_N, show_default=True,
               help="Architectures listed.")
 def report(event, logs_dir, output, top) -> None:

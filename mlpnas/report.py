@@ -78,16 +78,18 @@ def _summary(event: Event, status: dict) -> str:
         ("budget", status.get("budget", "not recorded")),
         ("best validation accuracy", best.val_accuracy),
         ("test accuracy of the best child", "not recorded" if test is None else test),
-        ("wall time (s)", "not recorded" if seconds is None else round(float(seconds), 1))])
+        ("wall time (s)", "not recorded" if seconds is None else f"{float(seconds):.1f}")])
 
 
 def _configuration(event: Event) -> str:
     if not event.config:
         return _note("not recorded (the log has no config.json)")
-    rows = [(k, v) for k, v in sorted(event.config.get("config", {}).items())]
-    rows += [(k, event.config[k]) for k in ("strategy", "space", "seed", "command", "created",
-                                             "versions") if k in event.config]
-    return _table(["setting", "value"], rows)
+    settings = dict(event.config.get("config", {}))
+    for key in ("strategy", "space", "seed", "command", "created", "versions"):
+        settings.setdefault(key, event.config.get(key))
+    # Settings print as written (no rounding): 1e-05 must not read as 0.0000.
+    return _table(["setting", "value"], [(k, v if isinstance(v, (list, dict)) else str(v))
+                                         for k, v in sorted(settings.items()) if v is not None])
 
 
 def _dataset(event: Event) -> str:

@@ -54,7 +54,7 @@ def effects_table(effects: list[dict]) -> str:
 def compare_table(rows: list[dict]) -> str:
     """One line per event, in the order given."""
     def seconds(s):
-        return None if s is None else round(s, 1)
+        return None if s is None else int(round(s))
 
     return text_table(
         ["event", "strategy", "one-shot", "children", "failed", "best", "last-epoch mean",
