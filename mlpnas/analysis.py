@@ -145,6 +145,8 @@ def choice_frequencies(event: Event, space: SearchSpace | None = None) -> dict[s
     All sampled children count (failed ones too: the controller chose them). A sequence
     that ended before a position counts as '(ended)' there, so each column sums to 1.
     """
+    if not event.entries:
+        raise NasError(f"{event.name} has no children yet")
     space = space or event_space(event)
     epochs = epoch_of(event)
     keys = np.unique(epochs)
