@@ -33,9 +33,10 @@ def describe(event: Event, entry: LogEntry, space: SearchSpace | None = None) ->
     if entry.meta.get("description"):
         return str(entry.meta["description"])
     space = space or event_space(event)
-    if entry.meta.get("layers") is None:
+    try:
         return space.describe(entry.tokens, event.n_classes)
-    return "[" + ", ".join(entry.meta["layers"]) + "]"
+    except NasError:  # tokens from another vocabulary: show what the log recorded
+        return "[" + ", ".join(map(str, entry.meta.get("layers", entry.tokens))) + "]"
 
 
 def top_n(event: Event, n: int = C.TOP_N) -> list[dict[str, Any]]:

@@ -101,3 +101,13 @@ def test_help_does_not_import_tensorflow():
 def test_help_has_examples(runner, command):
     res = _run(runner, command, "--help")
     assert res.exit_code == 0 and "Examples:" in res.stdout
+
+
+def test_descriptions_quote_dropout_like_decoding(tmp_path, runner):
+    from mlpnas.logs import write_pickle_atomic
+
+    (tmp_path / "event1").mkdir()
+    meta = {"layers": ["(128, 'relu')", "dropout", "(3, 'softmax')"], "controller_epoch": 0}
+    write_pickle_atomic(tmp_path / "event1" / "nas_data.pkl", [[[19, 29, 30], 0.7, None, meta]])
+    res = _run(runner, "top-n", 1, "--logs-dir", tmp_path)
+    assert "[(128, 'relu'), 'dropout', 'softmax']" in res.stdout
