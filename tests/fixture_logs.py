@@ -29,7 +29,7 @@ CHILDREN = [
     ([dense(128, "elu"), OUT], 0.0, 1, True),
     ([dense(64, "relu"), dense(64, "relu"), OUT], 0.86, 1, False),
 ]
-TOP_DESCRIPTION = "[(64, 'relu'), dropout, (8, 'relu'), (3, 'softmax')]"
+TOP_DESCRIPTION = "[(64, 'relu'), 'dropout', (8, 'relu'), (3, 'softmax')]"
 TEST_ACCURACY = 0.875
 ELAPSED_SECONDS = 12.5
 PREDICTION_OFFSET = 0.05  # every trained child's predicted accuracy is this much lower
