@@ -78,6 +78,26 @@ PLOT_ACCURACY_FILE = "accuracy.png"
 # --- Image data and CNN spaces (issue 3) ----------------------------------------------
 
 # --- Hybrid accuracy predictor (issue 4) -------------------------------------------------
+# Weight of the predictor's mean-squared error in the controller's joint loss:
+# L = policy loss - entropy bonus + PREDICTOR_LOSS_WEIGHT * MSE(replay of every child).
+PREDICTOR_LOSS_WEIGHT = 1.0
+# Extra gradient steps on the predictor's loss alone after each controller update (its
+# own Adam optimizer over the LSTM trunk and the predictor head; the policy head is not
+# touched). 0 = only the joint steps.
+PREDICTOR_EXTRA_STEPS = 20
+# Screening: sample SCREEN_FACTOR times as many candidates as are trained each controller
+# epoch and train those with the highest predicted accuracy (1 = no screening).
+SCREEN_FACTOR = 1
+# Controller epochs of plain sampling before screening starts (the predictor needs data).
+SCREEN_WARMUP_EPOCHS = 2
+# Fresh samples (per candidate) drawn from the policy to estimate each candidate's
+# probability of being selected (Monte Carlo), and how many simulated draws to use.
+SCREEN_POOL_FACTOR = 8
+SCREEN_SIMULATIONS = 400
+# Floor of an estimated selection probability (bounds the importance weight 1/p).
+SCREEN_MIN_SELECTION_PROB = 0.05
+# Plot of predicted vs actual accuracy (`nas plot-predictor`), in the event folder.
+PLOT_PREDICTOR_FILE = "predictor.png"
 
 # --- Strategies and benchmarks (issue 5) -------------------------------------------------
 

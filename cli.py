@@ -94,6 +94,14 @@ def main() -> None:
 # --- search options of issue 3 (CNN spaces, image data) go here ---
 
 # --- search options of issue 4 (hybrid predictor, screening) go here ---
+@click.option("--predictor/--no-predictor", "use_predictor", default=C.CONTROLLER_USE_PREDICTOR,
+              show_default=True, help="Hybrid controller: predict each child's accuracy "
+                                      "before it trains (logged), learn from every child.")
+@click.option("--screen", type=POSITIVE, default=C.SCREEN_FACTOR, show_default=True,
+              help="Sample K times as many candidates as are trained; train the top "
+                   "predicted ones (needs --predictor; 1 = off).")
+@click.option("--screen-warmup", type=click.IntRange(min=0), default=C.SCREEN_WARMUP_EPOCHS,
+              show_default=True, help="Controller epochs of plain sampling before screening.")
 
 # --- search options of issue 5 (strategies) go here ---
 
@@ -309,6 +317,54 @@ def report(event, logs_dir, output, top) -> None:
 
     ev, path = _load_with_output(logs_dir, event, output, C.REPORT_FILE)
     click.echo(str(write_report(ev, path, top)))
+
+
+# --- predictor quality commands (issue 4) -----------------------------------------------------
+
+@main.command("predictor-report")
+@EVENT_OPTION
+@LOGS_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def predictor_report_command(event, logs_dir, as_json) -> None:
+    """MAE and Kendall's tau of the accuracy predictor per controller epoch.
+
+    Only children the predictor had not been trained on yet are scored.
+
+    \b
+    Examples:
+      nas predictor-report
+      nas predictor-report --event 2 --json
+      nas predictor-report --logs-dir ../shared/datasets/mlpnas-logs --event 1051
+    """
+    from mlpnas.logs import load_event
+    from mlpnas.prediction import format_report, predictor_report
+
+    report = predictor_report(load_event(logs_dir, event))
+    if as_json:
+        _print_json(report)
+        return
+    click.echo("\n".join(format_report(report)))
+
+
+@main.command("plot-predictor")
+@EVENT_OPTION
+@LOGS_OPTION
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help=f"PNG to write (default: <event>/{C.PLOT_PREDICTOR_FILE}).")
+def plot_predictor_command(event, logs_dir, output) -> None:
+    """Plot predicted vs actual accuracy of each child, coloured by controller epoch.
+
+    \b
+    Examples:
+      nas plot-predictor
+      nas plot-predictor --logs-dir ../shared/datasets/mlpnas-logs --event 1051 --output p.png
+    """
+    from mlpnas.logs import load_event
+    from mlpnas.plots import plot_predictor
+
+    ev = load_event(logs_dir, event)
+    click.echo(str(plot_predictor(ev, output or ev.path / C.PLOT_PREDICTOR_FILE)))
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -40,6 +40,8 @@ class SearchConfig:
     # --- fields of issue 3 (CNN spaces, image data) ---
 
     # --- fields of issue 4 (hybrid predictor, screening) ---
+    screen: int = C.SCREEN_FACTOR
+    screen_warmup: int = C.SCREEN_WARMUP_EPOCHS
 
     # --- fields of issue 5 (strategies) ---
 

@@ -12,6 +12,14 @@ early (ENAS, Pham et al. 2018).
 Invalid tokens are masked out of the softmax (logits set to -inf) both when sampling and
 when computing log-probabilities for the update, so sampling never rejects and retries.
 Sampling uses the controller's own seeded numpy Generator.
+
+Hybrid controller (optional, `use_predictor`): a second head on the same LSTM trunk reads
+the encoded whole sequence (the hidden state after its last token) and predicts the
+child's validation accuracy (sigmoid). It is trained with the mean squared error over a
+replay of EVERY (sequence, accuracy) pair observed so far, jointly with the policy: each
+controller step minimises policy loss - entropy bonus + predictor_weight * MSE(replay);
+after the update, `predictor_steps` more steps on the MSE alone (own optimizer, policy
+head untouched) let the predictor keep up as the replay grows.
 """
 
 from __future__ import annotations
@@ -43,6 +51,10 @@ class ControllerConfig:
     temperature: float = C.CONTROLLER_TEMPERATURE
     grad_clip: float = C.CONTROLLER_GRAD_CLIP
     train_steps: int = C.CONTROLLER_TRAINING_EPOCHS
+    # --- hybrid predictor (issue 4) ---
+    use_predictor: bool = C.CONTROLLER_USE_PREDICTOR
+    predictor_weight: float = C.PREDICTOR_LOSS_WEIGHT
+    predictor_steps: int = C.PREDICTOR_EXTRA_STEPS
 
 
 class PolicyNetwork(keras.Model):
@@ -59,6 +71,12 @@ class PolicyNetwork(keras.Model):
         self.head = keras.layers.Dense(
             vocab_size + 1, kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 3))
         self.lstm_dim = cfg.lstm_dim
+        # The hybrid controller's accuracy head (issue 4); None without a predictor.
+        self.predictor = keras.layers.Dense(
+            1, activation="sigmoid", kernel_initializer=keras.initializers.GlorotUniform(
+                seed=seed + 4)) if cfg.use_predictor else None
+        if self.predictor is not None:
+            self.predictor.build((None, cfg.lstm_dim))
 
     def initial_state(self, batch: int) -> list:
         """Zero LSTM state for a batch."""
@@ -84,6 +102,16 @@ class PolicyNetwork(keras.Model):
         """Keras entry point: the logits of a teacher-forced pass."""
         return self.unroll(inputs)[0]
 
+    def predict_accuracy(self, inputs, last):
+        """Predictor head: (batch, T+1) start token + whole sequence -> (batch,) accuracy.
+
+        `last` is the position of each sequence's last token in `inputs`, so the head
+        reads the hidden state after the LSTM has seen the entire sequence.
+        """
+        _, hiddens = self.unroll(inputs)
+        encoded = tf.gather(hiddens, last, batch_dims=1)
+        return tf.squeeze(self.predictor(encoded), axis=-1)
+
 
 class Controller:
     """Samples token sequences and learns from their rewards (REINFORCE with a baseline)."""
@@ -95,6 +123,7 @@ class Controller:
         self.rng = np.random.default_rng(seed)
         self.net = PolicyNetwork(space.vocab_size, self.cfg, seed)
         self.net(np.zeros((1, space.max_length), dtype="int32"))  # build the weights
+        self._init_predictor()
         self.optimizer = keras.optimizers.Adam(self.cfg.learning_rate,
                                                global_clipnorm=self.cfg.grad_clip)
         self.optimizer.build(self.net.trainable_variables)
@@ -172,12 +201,14 @@ class Controller:
             adv[i, :T] = (rewards[i] - baseline) * self.cfg.loss_alpha ** np.arange(T - 1, -1, -1)
         return adv
 
-    def _train_step_impl(self, inputs, actions, step_mask, valid, adv):
+    def _train_step_impl(self, inputs, actions, step_mask, valid, adv, *replay):
         with tf.GradientTape() as tape:
             logp, entropy, _ = self._log_probs(inputs, actions, valid)
             policy_loss = -tf.reduce_mean(tf.reduce_sum(logp * adv * step_mask, axis=1))
             mean_entropy = tf.reduce_sum(entropy * step_mask) / tf.reduce_sum(step_mask)
             loss = policy_loss - self.cfg.entropy_weight * mean_entropy
+            if replay:  # hybrid controller: joint loss with the predictor's MSE (issue 4)
+                loss += self.cfg.predictor_weight * self._predictor_loss(*replay)
         variables = self.net.trainable_variables
         grads = tape.gradient(loss, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
@@ -189,8 +220,9 @@ class Controller:
         adv = self.advantages(seqs, rewards)
         used_baseline = float(np.mean(rewards)) if self.baseline is None else self.baseline
         policy_loss = entropy = 0.0
+        replay = self._replay_batch()
         for _ in range(max(1, self.cfg.train_steps)):
-            pl, ent = self._train_step(inputs, actions, step_mask, valid, adv)
+            pl, ent = self._train_step(inputs, actions, step_mask, valid, adv, *replay)
             policy_loss, entropy = float(pl), float(ent)
         d = self.cfg.baseline_decay
         self.baseline = used_baseline * d + (1 - d) * float(np.mean(rewards))
@@ -206,6 +238,7 @@ class Controller:
             "optimizer": [v.numpy() for v in self.optimizer.variables],
             "baseline": self.baseline,
             "rng": self.rng.bit_generator.state,
+            **self._predictor_state(),
         }
 
     def set_state(self, state: dict) -> None:
@@ -216,7 +249,93 @@ class Controller:
             var.assign(value)
         self.baseline = state["baseline"]
         self.rng.bit_generator.state = state["rng"]
+        self._set_predictor_state(state)
 
     def save_weights(self, path: str) -> None:
         """Write the policy network's weights (Keras .weights.h5)."""
         self.net.save_weights(path)
+
+    # --- hybrid predictor (issue 4) ---------------------------------------------------------
+
+    def _init_predictor(self) -> None:
+        """Build the predictor head (before the optimizer is built) and its replay."""
+        self.replay: list[tuple[tuple[int, ...], float]] = []
+        self.predictor_optimizer = None
+        if not self.cfg.use_predictor:
+            return
+        variables = self._predictor_variables()
+        self.predictor_optimizer = keras.optimizers.Adam(self.cfg.learning_rate,
+                                                         global_clipnorm=self.cfg.grad_clip)
+        self.predictor_optimizer.build(variables)
+        self._predictor_step = tf.function(self._predictor_step_impl, reduce_retracing=True)
+
+    def _predictor_variables(self) -> list:
+        """The trunk (embedding, LSTM) and the predictor head: not the policy head."""
+        head = {id(v) for v in self.net.head.trainable_variables}
+        return [v for v in self.net.trainable_variables if id(v) not in head]
+
+    def _encode(self, seqs: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """(start token + whole sequence, padded to T+1; position of each last token)."""
+        inputs = np.zeros((len(seqs), self.space.max_length + 1), dtype="int32")
+        last = np.zeros(len(seqs), dtype="int32")
+        for i, seq in enumerate(seqs):
+            inputs[i, 1:len(seq) + 1] = seq
+            last[i] = len(seq)
+        return inputs, last
+
+    def predict_accuracy(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
+        """Predicted validation accuracy of each sequence (the hybrid controller's head)."""
+        if not self.cfg.use_predictor:
+            raise ValueError("this controller has no predictor (use_predictor=False)")
+        if not len(seqs):
+            return np.zeros(0)
+        inputs, last = self._encode(seqs)
+        return self.net.predict_accuracy(inputs, last).numpy().astype("float64")
+
+    def remember(self, seqs: Sequence[Sequence[int]], accuracies: Sequence[float]) -> None:
+        """Add observed (sequence, accuracy) pairs to the predictor's replay."""
+        if self.cfg.use_predictor:
+            self.replay.extend((tuple(map(int, s)), float(a)) for s, a in zip(seqs, accuracies))
+
+    def _replay_batch(self) -> tuple:
+        """The whole replay as (inputs, last, targets); () when there is nothing to fit."""
+        if not self.cfg.use_predictor or not self.replay:
+            return ()
+        inputs, last = self._encode([s for s, _ in self.replay])
+        return inputs, last, np.asarray([a for _, a in self.replay], dtype="float32")
+
+    def _predictor_loss(self, inputs, last, targets):
+        """Mean squared error of the predictor head over a batch."""
+        return tf.reduce_mean(tf.square(self.net.predict_accuracy(inputs, last) - targets))
+
+    def _predictor_step_impl(self, inputs, last, targets):
+        variables = self._predictor_variables()
+        with tf.GradientTape() as tape:
+            loss = self._predictor_loss(inputs, last, targets)
+        grads = tape.gradient(loss, variables)
+        self.predictor_optimizer.apply_gradients(zip(grads, variables))
+        return loss
+
+    def fit_predictor(self, steps: int | None = None) -> dict:
+        """Steps on the predictor's MSE alone over the whole replay; its loss after them."""
+        replay = self._replay_batch()
+        if not replay:
+            return {}
+        for _ in range(self.cfg.predictor_steps if steps is None else steps):
+            self._predictor_step(*replay)
+        return {"predictor_loss": float(self._predictor_loss(*replay)),
+                "replay_size": len(self.replay)}
+
+    def _predictor_state(self) -> dict:
+        if not self.cfg.use_predictor:
+            return {}
+        return {"replay": [(list(s), a) for s, a in self.replay],
+                "predictor_optimizer": [v.numpy() for v in self.predictor_optimizer.variables]}
+
+    def _set_predictor_state(self, state: dict) -> None:
+        if not self.cfg.use_predictor:
+            return
+        self.replay = [(tuple(s), float(a)) for s, a in state.get("replay", [])]
+        for var, value in zip(self.predictor_optimizer.variables,
+                              state.get("predictor_optimizer", [])):
+            var.assign(value)

@@ -136,6 +136,30 @@ def plot_predictions(event: Event, output: str | Path) -> Path:
     ax.plot([low, high], [low, high], color="gray", linestyle="--", label="perfect prediction")
     ax.set(xlabel="predicted accuracy", ylabel="validation accuracy",
            title=f"Predictor: {event.name}")
+
+
+# --- predictor quality (issue 4) -----------------------------------------------------------
+
+def plot_predictor(event: Event, output: str | Path) -> Path:
+    """Predicted vs actual validation accuracy of the children the predictor had not seen,
+    coloured by controller epoch, with the diagonal y = x (issue 4)."""
+    from mlpnas.prediction import quality, scatter_data
+
+    pred, actual, epochs = scatter_data(event)
+    if len(pred) == 0:
+        raise NasError(f"{event.path}: no trained child with a prediction to plot")
+    q = quality(pred, actual)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 5.5))
+    points = ax.scatter(actual, pred, c=epochs, cmap="viridis", s=22, alpha=0.85)
+    fig.colorbar(points, ax=ax, label="controller epoch")
+    lo = float(min(pred.min(), actual.min())) - 0.02
+    hi = float(max(pred.max(), actual.max())) + 0.02
+    ax.plot([lo, hi], [lo, hi], color="grey", linestyle="--", linewidth=1, label="y = x")
+    tau = "-" if q["tau"] is None else f"{q['tau']:.3f}"
+    ax.set_title(f"Predictor: {event.name}  (n={q['n']}, MAE {q['mae']:.4f}, tau {tau})")
+    ax.set_xlabel("actual validation accuracy")
+    ax.set_ylabel("predicted accuracy (before training)")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left")
     return save_figure(fig, output)

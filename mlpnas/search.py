@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 import CONSTANTS as C
-from mlpnas import __version__, logs
+from mlpnas import __version__, logs, prediction, screening
 from mlpnas.config import SearchConfig
 from mlpnas.data import Dataset, load_dataset
 from mlpnas.errors import NasError
@@ -75,6 +75,7 @@ class MLPNAS:
                  progress: Callable[[str], None] | None = None,
                  max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES) -> None:
         self.config = config or SearchConfig()
+        screening.check_screening(self.config)
         seed_everything(self.config.seed)
         self.dataset = dataset or load_dataset(self.config.dataset, self.config.label,
                                                self.config.keep_columns, self.config.seed)
@@ -172,18 +173,18 @@ class MLPNAS:
         self._start_event()
         try:
             for epoch in range(self.config.controller_epochs):
-                seqs = self.strategy.ask(self.config.samples_per_epoch)
-                # Predictions are made before any of these children trains (issue: hybrid
-                # predictor); None when the strategy has no predictor.
-                predicted = self.strategy.predict(seqs) or [None] * len(seqs)
+                # Predictions are made before any of these children trains (issue 4:
+                # hybrid predictor; None without one), and may pick which ones train.
+                plan = self._plan_epoch(epoch)
                 rewards = []
-                for seq, pred in zip(seqs, predicted):
-                    rewards.append(self._run_child(seq, epoch, pred))
+                for i in plan.train:
+                    rewards.append(self._run_child(plan.candidates[i], epoch, plan.prediction(i)))
                     if self._consecutive_failures() >= self.max_consecutive_failures:
                         raise NasError(f"stopped after {self.max_consecutive_failures} failed "
                                        f"children in a row (last: {self.entries[-1][3]['error']})")
-                stats = self.strategy.tell(seqs, rewards)
-                self.epoch_stats.append({"epoch": epoch, **{k: float(v) for k, v in stats.items()}})
+                stats = self.strategy.tell(**plan.feedback(rewards))
+                self.epoch_stats.append({"epoch": epoch, **{k: float(v) for k, v in stats.items()},
+                                         **self._screening_stats(plan, epoch)})
                 self._save_strategy()
                 self._write_status("running")
         except KeyboardInterrupt:
@@ -197,6 +198,23 @@ class MLPNAS:
         acc, index, _ = self._best if self._best else (float("nan"), -1, None)
         return SearchResult(self.event_dir, logs.read_log(self.event_dir / C.LOG_FILE),
                             index, acc, test_acc)
+
+    # --- screening and predictor quality (issue 4) ------------------------------------------
+
+    def _plan_epoch(self, epoch: int) -> screening.EpochPlan:
+        """This epoch's candidates and which of them to train (mlpnas.screening)."""
+        known: dict = {}
+        for tokens, acc, _, meta in self.entries:
+            if not meta.get("failed"):
+                known.setdefault(tuple(tokens), acc)
+        return screening.plan_epoch(self.strategy, self.config, epoch, known)
+
+    def _screening_stats(self, plan: screening.EpochPlan, epoch: int) -> dict:
+        """Reuse counts and the predictor's quality on this epoch's unseen children."""
+        out = plan.stats() if plan.dedupe else {}
+        if plan.predicted is not None:
+            out.update(prediction.epoch_quality(self.entries, epoch))
+        return out
 
     def _save_strategy(self) -> None:
         controller = getattr(self.strategy, "controller", None)

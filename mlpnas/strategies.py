@@ -101,8 +101,24 @@ class RLStrategy(Strategy):
     def ask(self, m: int) -> list[list[int]]:
         return self.controller.sample(m)
 
-    def tell(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float]) -> dict:
-        return self.controller.update(seqs, rewards)
+    def tell(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float],
+             observed: tuple | None = None) -> dict:
+        """REINFORCE update; with a predictor, first add the measured pairs to its replay.
+
+        `observed` = (sequences, accuracies) actually measured, when they differ from the
+        policy's (seqs, rewards) (screening: see mlpnas.screening); default: all of them.
+        """
+        self.controller.remember(*(observed if observed is not None else (seqs, rewards)))
+        stats = self.controller.update(seqs, rewards)
+        if self.controller.cfg.use_predictor:
+            stats.update(self.controller.fit_predictor())
+        return stats
+
+    def predict(self, seqs: Sequence[Sequence[int]]) -> list[float] | None:
+        """The hybrid controller's predicted accuracies; None without a predictor."""
+        if not self.controller.cfg.use_predictor:
+            return None
+        return [float(p) for p in self.controller.predict_accuracy(seqs)]
 
     def get_state(self) -> dict:
         return self.controller.get_state()
@@ -120,7 +136,8 @@ def controller_config(config: Any):
         learning_rate=config.controller_learning_rate, loss_alpha=config.controller_loss_alpha,
         baseline_decay=config.baseline_decay, entropy_weight=config.entropy_weight,
         temperature=config.temperature, grad_clip=config.grad_clip,
-        train_steps=config.controller_train_steps)
+        train_steps=config.controller_train_steps,
+        use_predictor=config.use_predictor)
 
 
 def make_strategy(name: str, space: SearchSpace, config: Any, seed: int) -> Strategy:
