@@ -96,6 +96,8 @@ def check_screening(config: Any) -> None:
         raise NasError(f"--screen must be at least 1, got {config.screen}")
     if config.screen > 1 and not config.use_predictor:
         raise NasError("--screen needs the accuracy predictor: add --predictor")
+    if config.screen > 1 and config.strategy != "rl":
+        raise NasError(f"--screen needs the rl strategy's predictor, not {config.strategy!r}")
 
 
 def is_screened(config: Any, epoch: int) -> bool:

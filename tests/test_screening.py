@@ -135,5 +135,7 @@ def test_doubly_robust_rewards_are_unbiased_per_sequence():
 def test_screening_needs_a_predictor():
     with pytest.raises(NasError, match="--predictor"):
         check_screening(SearchConfig(screen=2, use_predictor=False))
+    with pytest.raises(NasError, match="rl strategy"):
+        check_screening(SearchConfig(screen=2, use_predictor=True, strategy="random"))
     check_screening(SearchConfig(screen=2, use_predictor=True))
     check_screening(SearchConfig(screen=1))
