@@ -136,6 +136,9 @@ def plot_predictions(event: Event, output: str | Path) -> Path:
     ax.plot([low, high], [low, high], color="gray", linestyle="--", label="perfect prediction")
     ax.set(xlabel="predicted accuracy", ylabel="validation accuracy",
            title=f"Predictor: {event.name}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    return save_figure(fig, output)
 
 
 # --- predictor quality (issue 4) -----------------------------------------------------------
