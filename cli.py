@@ -33,7 +33,9 @@ class NasGroup(click.Group):
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
             raise OneLineUsageError(exc.format_message() + hint) from None
         except NasError as exc:
-            raise click.ClickException(str(exc)) from None
+            error = click.ClickException(str(exc))
+            error.exit_code = exc.exit_code
+            raise error from None
         except OSError as exc:
             raise click.ClickException(f"{exc.filename or ''}: {exc.strerror}".strip(": ")) from None
 
@@ -100,6 +102,14 @@ def main() -> None:
 # --- search options of issue 6 (workers, Ray) go here ---
 
 # --- search options of issue 7 (resume, failures, TensorBoard) go here ---
+@click.option("--resume", is_flag=False, flag_value="", default=None, metavar="[EVENT]",
+              help="Continue an interrupted search (default: the highest event) with its "
+                   "stored configuration; only --controller-epochs may extend it.")
+@click.option("--max-consecutive-failures", type=POSITIVE, default=C.MAX_CONSECUTIVE_FAILURES,
+              show_default=True, help="Stop after this many failed children in a row.")
+@click.option("--tensorboard/--no-tensorboard", default=False, show_default=True,
+              help=f"Write TensorBoard scalars per controller epoch to "
+                   f"<event>/{C.TENSORBOARD_DIR}.")
 
 def search(**options) -> None:
     """Search architectures for a data set; every trained child is logged at once.
@@ -109,11 +119,19 @@ def search(**options) -> None:
       nas search --dataset wine
       nas search --dataset wine-quality.csv --label quality_label --seed 1
       nas search --dataset data.csv --controller-epochs 2 --samples-per-epoch 3
+      nas search --resume                      # continue the highest event
+      nas search --resume 3 --controller-epochs 20   # continue event 3, longer
     """
+    from mlpnas.checkpoint import resume_config
     from mlpnas.config import SearchConfig
     from mlpnas.data import load_dataset
 
-    config = SearchConfig.from_options(options)
+    resume, event_dir = options.pop("resume"), None
+    if resume is None:
+        config = SearchConfig.from_options(options)
+    else:
+        config, event_dir = resume_config(options["logs_dir"], resume, options,
+                                          _explicit_options(options))
     # Bad data fails here, before TensorFlow is imported or an event folder is made.
     data = load_dataset(config.dataset, config.label, config.keep_columns, config.seed)
     click.echo(f"dataset {data.name}: {len(data.y_train)} train / {len(data.y_val)} val / "
@@ -121,9 +139,19 @@ def search(**options) -> None:
                f"{data.n_classes} classes; budget {config.budget} children", err=True)
     from mlpnas.search import MLPNAS
 
-    nas = MLPNAS(config, dataset=data, progress=click.echo)
+    nas = MLPNAS(config, dataset=data, progress=click.echo, resume=event_dir)
     result = nas.search()
     _print_summary(result, nas)
+
+
+def _explicit_options(options: dict) -> set:
+    """Names of the options the user gave on the command line (not defaults)."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    return {name for name in options
+            if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT,
+                                                      ParameterSource.DEFAULT_MAP, None)}
 
 
 def _print_summary(result, nas) -> None:

@@ -18,7 +18,12 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; events then show their status.json
+    fcntl = None
 
 import CONSTANTS as C
 from mlpnas.errors import NasError
@@ -101,6 +106,39 @@ def resolve_event(logs_dir: str | os.PathLike, event: str | int | None = None) -
     return events[int(m.group(1))]
 
 
+def lock_event(path: str | os.PathLike) -> IO:
+    """Take the event's write lock (held until the returned file is closed or the process dies).
+
+    An exclusive `flock` on <event>/.lock: the kernel drops it when the process ends, even
+    on SIGKILL, so a lock that can be taken means nobody is writing the event any more.
+    """
+    fh = open(Path(path) / C.LOCK_FILE, "a+")
+    if fcntl is not None:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            raise NasError(f"{path} is being written by another running search") from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"{os.getpid()}\n")
+    fh.flush()
+    return fh
+
+
+def event_is_locked(path: str | os.PathLike) -> bool:
+    """True while a live process holds the event's write lock (i.e. the search runs)."""
+    lock = Path(path) / C.LOCK_FILE
+    if fcntl is None or not lock.exists():
+        return False
+    try:
+        with open(lock, "rb") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    return False
+
+
 # --- atomic writes ---------------------------------------------------------------------
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -170,7 +208,7 @@ def safe_unpickle(data: bytes, source: str = "log") -> Any:
         return _SafeUnpickler(io.BytesIO(data)).load()
     except pickle.UnpicklingError as exc:
         raise NasError(f"{source}: unsafe or corrupted pickle ({exc})") from None
-    except (EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001  any garbage byte sequence ends up here
         raise NasError(f"{source}: truncated or corrupted pickle ({type(exc).__name__})") from None
 
 
