@@ -338,5 +338,27 @@ def report(event, logs_dir, output, top) -> None:
     ev, path = _load_with_output(logs_dir, event, output, C.REPORT_FILE)
     click.echo(str(write_report(ev, path, top)))
 
+# --- commands of issue 7 (events, export, predict) ----------------------------------------
+
+@main.command("events")
+@LOGS_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def events_command(logs_dir, as_json) -> None:
+    """List the events of a logs folder: dataset, space, strategy, progress, best, status.
+
+    \b
+    Examples:
+      nas events
+      nas events --logs-dir ../shared/datasets/mlpnas-logs --json
+    """
+    from mlpnas.events import format_events, list_events
+
+    rows = list_events(logs_dir)
+    if as_json:
+        _print_json(rows)
+        return
+    click.echo("\n".join(format_events(rows)))
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import pickle
+import pickletools
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -202,12 +203,38 @@ class _SafeUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+_REFUSED_OPCODES = {"PERSID", "BINPERSID", "EXT1", "EXT2", "EXT4"}
+
+
+def _scan(data: bytes) -> None:
+    """Walk the opcodes without executing any (pickletools), before the real load.
+
+    A truncated or corrupted stream fails here with a clear reason instead of making the
+    unpickler allocate a size read from garbage (a flipped byte can ask for gigabytes).
+    Globals named inline (GLOBAL, INST) and the extension registry are checked here too;
+    STACK_GLOBAL is checked by the unpickler's find_class.
+    """
+    for opcode, arg, _ in pickletools.genops(data):
+        # The unpickler sizes its memo by the index it reads: a garbage index would make
+        # it allocate gigabytes. A real pickle numbers at most one memo slot per byte.
+        if opcode.name.endswith(("PUT", "GET")) and int(arg) > len(data):
+            raise pickle.UnpicklingError(f"memo index {arg} out of range")
+        if opcode.name in _REFUSED_OPCODES:
+            raise pickle.UnpicklingError(f"refused opcode {opcode.name}")
+        if opcode.name in ("GLOBAL", "INST"):
+            module, _, name = str(arg).partition(" ")
+            if (module, name) not in _ALLOWED_GLOBALS:
+                raise pickle.UnpicklingError(f"refused to load {module}.{name}")
+
+
 def safe_unpickle(data: bytes, source: str = "log") -> Any:
     """Unpickle plain containers, scalars and numpy values only; never run code."""
     try:
+        _scan(data)
         return _SafeUnpickler(io.BytesIO(data)).load()
     except pickle.UnpicklingError as exc:
-        raise NasError(f"{source}: unsafe or corrupted pickle ({exc})") from None
+        reason = " ".join(str(exc).split())  # one line, whatever the pickle module says
+        raise NasError(f"{source}: unsafe or corrupted pickle ({reason})") from None
     except Exception as exc:  # noqa: BLE001  any garbage byte sequence ends up here
         raise NasError(f"{source}: truncated or corrupted pickle ({type(exc).__name__})") from None
 
@@ -224,11 +251,12 @@ def normalize_entry(index: int, raw: Any, source: str = "log") -> LogEntry:
     try:
         tokens = tuple(int(_plain(t)) for t in raw[0])
         acc = float(_plain(raw[1]))
-    except (TypeError, ValueError):
+        pred = _plain(raw[2]) if len(raw) > 2 else None
+        pred = None if pred is None else float(pred)
+    except (TypeError, ValueError, OverflowError):
         raise NasError(f"{source}: entry {index} has non-numeric tokens or accuracy") from None
-    pred = _plain(raw[2]) if len(raw) > 2 else None
     meta = raw[3] if len(raw) > 3 and isinstance(raw[3], dict) else {}
-    return LogEntry(index, tokens, acc, None if pred is None else float(pred), dict(meta))
+    return LogEntry(index, tokens, acc, pred, dict(meta))
 
 
 def read_raw_log(path: str | os.PathLike) -> list:
