@@ -360,5 +360,62 @@ def events_command(logs_dir, as_json) -> None:
     click.echo("\n".join(format_events(rows)))
 
 
+@main.command("export")
+@EVENT_OPTION
+@LOGS_OPTION
+@click.option("--rank", type=POSITIVE, default=C.EXPORT_RANK, show_default=True,
+              help="Which architecture: 1 = best validation accuracy.")
+@click.option("--epochs", type=POSITIVE, default=None,
+              help="Training epochs (default: the event's --child-epochs).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False),
+              help="The .keras file to write.")
+def export_command(event, logs_dir, rank, epochs, output) -> None:
+    """Retrain an architecture from scratch on train + validation, report its test
+    accuracy, and save it with its preprocessing (a .keras file for `nas predict`).
+
+    \b
+    Examples:
+      nas export --output model.keras
+      nas export --event 3 --rank 2 --epochs 30 --output second.keras
+    """
+    from mlpnas.export import export_model
+
+    r = export_model(logs_dir, event, output, rank, epochs)
+    click.echo(f"architecture: {r.description} (validation accuracy in the search "
+               f"{r.search_val_accuracy:.4f})")
+    click.echo(f"retrained from scratch for {r.epochs} epochs on {r.train_rows} rows "
+               f"(train + validation)")
+    click.echo(f"test accuracy: {r.test_accuracy:.4f} ({r.test_rows} rows)")
+    click.echo(f"saved: {r.path}")
+
+
+@main.command("predict")
+@click.option("--model", "model_path", required=True, type=click.Path(dir_okay=False),
+              help="A .keras file written by `nas export`.")
+@click.option("--data", "data_path", required=True, type=click.Path(dir_okay=False),
+              help="CSV with (at least) the columns the model was trained on.")
+@click.option("--proba", is_flag=True, help="Add one probability column per class.")
+@click.option("--output", default="-", show_default=True,
+              type=click.Path(dir_okay=False, allow_dash=True), help="CSV to write.")
+def predict_command(model_path, data_path, proba, output) -> None:
+    """Predict labels for the rows of a CSV with an exported model.
+
+    \b
+    Examples:
+      nas predict --model model.keras --data new.csv
+      nas predict --model model.keras --data new.csv --proba --output predictions.csv
+    """
+    from mlpnas.export import predict_csv
+
+    frame = predict_csv(model_path, data_path, proba)
+    text = frame.to_csv(index=False)
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        with open(output, "w") as fh:
+            fh.write(text)
+        click.echo(f"{len(frame)} predictions written to {output}", err=True)
+
+
 if __name__ == "__main__":
     sys.exit(main())
