@@ -284,10 +284,10 @@ class MLPNAS:
         self.epoch_stats.append({"epoch": epoch, **{k: float(v) for k, v in stats.items()}})
         self._pending, self._next_epoch = None, epoch + 1
         self._save_strategy()
-        if self._board is not None:
+        self._checkpoint()
+        if self._board is not None:  # after the checkpoint: a resume never repeats a point
             best = self._best[0] if self._best else C.FAILED_CHILD_REWARD
             self._board.write(epoch, {**stats, "best_so_far": best})
-        self._checkpoint()
         self._write_status("running")
 
     def _check_failures(self) -> None:
