@@ -43,7 +43,7 @@ CASES = [
     (["--dataset", "few.csv", "--label", "nope"], "unknown label column 'nope'"),
     (["--dataset", "few.csv", "--keep-column", "nope"], "unknown column(s): nope"),
     (["--resume", "abc"], "no event 'abc'"),
-    (["--resume", "--dataset", "few.csv"], "no events in"),
+    (["--resume", "--dataset", "few.csv"], "event1 cannot be resumed: missing"),
 ]
 
 
