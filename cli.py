@@ -125,6 +125,7 @@ def search(**options) -> None:
     from mlpnas.checkpoint import resume_config
     from mlpnas.config import SearchConfig
     from mlpnas.data import load_dataset
+    from mlpnas.errors import SearchInterrupted
 
     resume, event_dir = options.pop("resume"), None
     if resume is None:
@@ -137,10 +138,14 @@ def search(**options) -> None:
     click.echo(f"dataset {data.name}: {len(data.y_train)} train / {len(data.y_val)} val / "
                f"{len(data.y_test)} test rows, {data.input_shape[0]} features, "
                f"{data.n_classes} classes; budget {config.budget} children", err=True)
-    from mlpnas.search import MLPNAS
+    try:  # Ctrl-C while TensorFlow loads; the search handles it once it runs
+        from mlpnas.search import MLPNAS
 
-    nas = MLPNAS(config, dataset=data, progress=click.echo, resume=event_dir)
-    result = nas.search()
+        nas = MLPNAS(config, dataset=data, progress=click.echo, resume=event_dir,
+                     on_event=lambda path: click.echo(f"event: {path}"))
+        result = nas.search()
+    except KeyboardInterrupt:
+        raise SearchInterrupted("interrupted before the search started") from None
     _print_summary(result, nas)
 
 

@@ -76,7 +76,8 @@ class MLPNAS:
     def __init__(self, config: SearchConfig | None = None, dataset: Dataset | None = None,
                  strategy: Strategy | None = None,
                  progress: Callable[[str], None] | None = None,
-                 resume: Path | None = None) -> None:
+                 resume: Path | None = None,
+                 on_event: Callable[[Path], None] | None = None) -> None:
         self.config = config or SearchConfig()
         seed_everything(self.config.seed)
         self.dataset = dataset or load_dataset(self.config.dataset, self.config.label,
@@ -87,6 +88,7 @@ class MLPNAS:
                                                   self.config, self.config.seed)
         self.store = WeightStore()
         self.progress = progress or (lambda line: None)
+        self.on_event = on_event or (lambda path: None)  # told the event folder once open
         self.entries: list = []
         self.epoch_stats: list = []
         self.event_dir: Path | None = Path(resume) if resume is not None else None
@@ -145,12 +147,14 @@ class MLPNAS:
             from mlpnas.tboard import ScalarWriter
 
             self._board = ScalarWriter(self.event_dir / C.TENSORBOARD_DIR)
-        self.progress(f"event: {self.event_dir}")
+        self.on_event(self.event_dir)
 
     def _restore(self) -> None:
         checkpoint.check_dataset(self.event_dir, self.dataset.summary())
         self.set_state(checkpoint.load(self.event_dir))
-        if self._pending is None and self._next_epoch >= self.config.controller_epochs:
+        done = self._pending is None and self._next_epoch >= self.config.controller_epochs
+        status = logs.read_json(self.event_dir / C.STATUS_FILE).get("status")
+        if done and status == "finished":  # else only the final test is left to do
             raise NasError(f"{self.event_dir.name} is already finished ({len(self.entries)} "
                            "children); extend it with a larger --controller-epochs")
         info = logs.read_json(self.event_dir / C.CONFIG_FILE)

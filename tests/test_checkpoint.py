@@ -280,3 +280,22 @@ def test_resume_refuses_changed_data_and_a_running_event(tmp_path, tiny_data, fa
     fake_children["crash_at"] = None
     run(config, tiny_data, resume=event)
     assert len(logs.read_log(event / C.LOG_FILE)) == config.budget
+
+
+def test_interrupted_in_the_final_test_resumes_only_the_test(tmp_path, tiny_data, fake_children,
+                                                             monkeypatch):
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(search_mod.MLPNAS, "_test_best", interrupted)
+    config = config_for(tmp_path, "random", controller_epochs=1)
+    with pytest.raises(SearchInterrupted, match="after 3 of 3"):
+        run(config, tiny_data)
+    event = logs.resolve_event(config.logs_dir)
+    monkeypatch.setattr(search_mod.MLPNAS, "_test_best", lambda self: 0.25)
+    trained = fake_children["n"]
+    assert run(config, tiny_data, resume=event).test_accuracy == 0.25
+    assert fake_children["n"] == trained  # no child trained again
+    assert logs.read_json(event / C.STATUS_FILE)["status"] == "finished"
+    with pytest.raises(NasError, match="already finished"):
+        run(config, tiny_data, resume=event)
