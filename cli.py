@@ -343,6 +343,7 @@ def report(event, logs_dir, output, top) -> None:
     ev, path = _load_with_output(logs_dir, event, output, C.REPORT_FILE)
     click.echo(str(write_report(ev, path, top)))
 
+
 # --- commands of issue 7 (events, export, predict) ----------------------------------------
 
 @main.command("events")
