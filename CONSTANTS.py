@@ -104,6 +104,25 @@ PLOT_PREDICTOR_FILE = "predictor.png"
 # --- Fast and parallel children (issue 6) ------------------------------------------------
 
 # --- Resume, failures, export (issue 7) --------------------------------------------------
+# The search stops (log intact) after this many failed children in a row.
+MAX_CONSECUTIVE_FAILURES = 5
+# Reward of a failed child (NaN/inf loss, out of memory, an exception): the worst one.
+FAILED_CHILD_REWARD = 0.0
+# Resume state of an event, rewritten atomically after every child and every epoch.
+CHECKPOINT_FILE = "checkpoint.pkl"
+# Held (flock) by the process that writes an event; tells running from interrupted.
+LOCK_FILE = ".lock"
+# Sub-folder of an event that receives TensorBoard scalars (`--tensorboard`).
+TENSORBOARD_DIR = "tensorboard"
+# Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED_EXIT_CODE = 130
+# Configuration fields a resumed search may change: they do not change what it samples.
+RESUME_MAY_CHANGE = ("controller_epochs", "logs_dir", "max_consecutive_failures",
+                     "tensorboard")
+# Entry added to a .keras zip by `nas export`: preprocessing and provenance (JSON).
+EXPORT_METADATA_FILE = "nas_export.json"
+# Rank of the architecture `nas export` retrains (1 = best validation accuracy).
+EXPORT_RANK = 1
 
 # --- Analysis commands (issue 8) ---------------------------------------------------------
 # Default output files, written into the event folder (compare: into --logs-dir).

@@ -33,7 +33,9 @@ class NasGroup(click.Group):
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
             raise OneLineUsageError(exc.format_message() + hint) from None
         except NasError as exc:
-            raise click.ClickException(str(exc)) from None
+            error = click.ClickException(str(exc))
+            error.exit_code = exc.exit_code
+            raise error from None
         except OSError as exc:
             raise click.ClickException(f"{exc.filename or ''}: {exc.strerror}".strip(": ")) from None
 
@@ -108,6 +110,14 @@ def main() -> None:
 # --- search options of issue 6 (workers, Ray) go here ---
 
 # --- search options of issue 7 (resume, failures, TensorBoard) go here ---
+@click.option("--resume", is_flag=False, flag_value="", default=None, metavar="[EVENT]",
+              help="Continue an interrupted search (default: the highest event) with its "
+                   "stored configuration; only --controller-epochs may extend it.")
+@click.option("--max-consecutive-failures", type=POSITIVE, default=C.MAX_CONSECUTIVE_FAILURES,
+              show_default=True, help="Stop after this many failed children in a row.")
+@click.option("--tensorboard/--no-tensorboard", default=False, show_default=True,
+              help=f"Write TensorBoard scalars per controller epoch to "
+                   f"<event>/{C.TENSORBOARD_DIR}.")
 
 def search(**options) -> None:
     """Search architectures for a data set; every trained child is logged at once.
@@ -117,21 +127,44 @@ def search(**options) -> None:
       nas search --dataset wine
       nas search --dataset wine-quality.csv --label quality_label --seed 1
       nas search --dataset data.csv --controller-epochs 2 --samples-per-epoch 3
+      nas search --resume                      # continue the highest event
+      nas search --resume 3 --controller-epochs 20   # continue event 3, longer
     """
+    from mlpnas.checkpoint import resume_config
     from mlpnas.config import SearchConfig
     from mlpnas.data import load_dataset
+    from mlpnas.errors import SearchInterrupted
 
-    config = SearchConfig.from_options(options)
+    resume, event_dir = options.pop("resume"), None
+    if resume is None:
+        config = SearchConfig.from_options(options)
+    else:
+        config, event_dir = resume_config(options["logs_dir"], resume, options,
+                                          _explicit_options(options))
     # Bad data fails here, before TensorFlow is imported or an event folder is made.
     data = load_dataset(config.dataset, config.label, config.keep_columns, config.seed)
     click.echo(f"dataset {data.name}: {len(data.y_train)} train / {len(data.y_val)} val / "
                f"{len(data.y_test)} test rows, {data.input_shape[0]} features, "
                f"{data.n_classes} classes; budget {config.budget} children", err=True)
-    from mlpnas.search import MLPNAS
+    try:  # Ctrl-C while TensorFlow loads; the search handles it once it runs
+        from mlpnas.search import MLPNAS
 
-    nas = MLPNAS(config, dataset=data, progress=click.echo)
-    result = nas.search()
+        nas = MLPNAS(config, dataset=data, progress=click.echo, resume=event_dir,
+                     on_event=lambda path: click.echo(f"event: {path}"))
+        result = nas.search()
+    except KeyboardInterrupt:
+        raise SearchInterrupted("interrupted before the search started") from None
     _print_summary(result, nas)
+
+
+def _explicit_options(options: dict) -> set:
+    """Names of the options the user gave on the command line (not defaults)."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    return {name for name in options
+            if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT,
+                                                      ParameterSource.DEFAULT_MAP, None)}
 
 
 def _print_summary(result, nas) -> None:
@@ -364,6 +397,85 @@ def plot_predictor_command(event, logs_dir, output) -> None:
 
     ev = load_event(logs_dir, event)
     click.echo(str(plot_predictor(ev, output or ev.path / C.PLOT_PREDICTOR_FILE)))
+
+
+# --- commands of issue 7 (events, export, predict) ----------------------------------------
+
+@main.command("events")
+@LOGS_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def events_command(logs_dir, as_json) -> None:
+    """List the events of a logs folder: dataset, space, strategy, progress, best, status.
+
+    \b
+    Examples:
+      nas events
+      nas events --logs-dir ../shared/datasets/mlpnas-logs --json
+    """
+    from mlpnas.events import format_events, list_events
+
+    rows = list_events(logs_dir)
+    if as_json:
+        _print_json(rows)
+        return
+    click.echo("\n".join(format_events(rows)))
+
+
+@main.command("export")
+@EVENT_OPTION
+@LOGS_OPTION
+@click.option("--rank", type=POSITIVE, default=C.EXPORT_RANK, show_default=True,
+              help="Which architecture: 1 = best validation accuracy.")
+@click.option("--epochs", type=POSITIVE, default=None,
+              help="Training epochs (default: the event's --child-epochs).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False),
+              help="The .keras file to write.")
+def export_command(event, logs_dir, rank, epochs, output) -> None:
+    """Retrain an architecture from scratch on train + validation, report its test
+    accuracy, and save it with its preprocessing (a .keras file for `nas predict`).
+
+    \b
+    Examples:
+      nas export --output model.keras
+      nas export --event 3 --rank 2 --epochs 30 --output second.keras
+    """
+    from mlpnas.export import export_model
+
+    r = export_model(logs_dir, event, output, rank, epochs)
+    click.echo(f"architecture: {r.description} (validation accuracy in the search "
+               f"{r.search_val_accuracy:.4f})")
+    click.echo(f"retrained from scratch for {r.epochs} epochs on {r.train_rows} rows "
+               f"(train + validation)")
+    click.echo(f"test accuracy: {r.test_accuracy:.4f} ({r.test_rows} rows)")
+    click.echo(f"saved: {r.path}")
+
+
+@main.command("predict")
+@click.option("--model", "model_path", required=True, type=click.Path(dir_okay=False),
+              help="A .keras file written by `nas export`.")
+@click.option("--data", "data_path", required=True, type=click.Path(dir_okay=False),
+              help="CSV with (at least) the columns the model was trained on.")
+@click.option("--proba", is_flag=True, help="Add one probability column per class.")
+@click.option("--output", default="-", show_default=True,
+              type=click.Path(dir_okay=False, allow_dash=True), help="CSV to write.")
+def predict_command(model_path, data_path, proba, output) -> None:
+    """Predict labels for the rows of a CSV with an exported model.
+
+    \b
+    Examples:
+      nas predict --model model.keras --data new.csv
+      nas predict --model model.keras --data new.csv --proba --output predictions.csv
+    """
+    from mlpnas.export import predict_csv
+
+    frame = predict_csv(model_path, data_path, proba)
+    text = frame.to_csv(index=False)
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        with open(output, "w") as fh:
+            fh.write(text)
+        click.echo(f"{len(frame)} predictions written to {output}", err=True)
 
 
 if __name__ == "__main__":

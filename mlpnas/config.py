@@ -48,6 +48,8 @@ class SearchConfig:
     # --- fields of issue 6 (workers, Ray) ---
 
     # --- fields of issue 7 (resume, failures, TensorBoard) ---
+    max_consecutive_failures: int = C.MAX_CONSECUTIVE_FAILURES
+    tensorboard: bool = False
 
 
     @property

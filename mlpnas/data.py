@@ -159,7 +159,7 @@ def find_dataset(name: str, datasets_dir: str | Path = C.DATASETS_DIR) -> Path |
                    f"{datasets_dir}/; built-in names: {', '.join(C.BUILTIN_DATASETS)})")
 
 
-def read_csv(path: Path) -> pd.DataFrame:
+def read_csv(path: Path, min_columns: int = 2) -> pd.DataFrame:
     """Read a CSV with one-line errors for every way it can be unreadable."""
     try:
         raw = path.read_bytes()
@@ -176,7 +176,7 @@ def read_csv(path: Path) -> pd.DataFrame:
         raise NasError(f"{path} is not parseable as CSV: {first}") from None
     if frame.empty:
         raise NasError(f"{path} has a header but no rows")
-    if frame.shape[1] < 2:
+    if frame.shape[1] < min_columns:
         raise NasError(f"{path} has {frame.shape[1]} column; need features and a label "
                        "(is it comma-separated?)")
     return frame

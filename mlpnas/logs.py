@@ -14,11 +14,17 @@ import io
 import json
 import os
 import pickle
+import pickletools
 import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; events then show their status.json
+    fcntl = None
 
 import CONSTANTS as C
 from mlpnas.errors import NasError
@@ -101,6 +107,39 @@ def resolve_event(logs_dir: str | os.PathLike, event: str | int | None = None) -
     return events[int(m.group(1))]
 
 
+def lock_event(path: str | os.PathLike) -> IO:
+    """Take the event's write lock (held until the returned file is closed or the process dies).
+
+    An exclusive `flock` on <event>/.lock: the kernel drops it when the process ends, even
+    on SIGKILL, so a lock that can be taken means nobody is writing the event any more.
+    """
+    fh = open(Path(path) / C.LOCK_FILE, "a+")
+    if fcntl is not None:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            raise NasError(f"{path} is being written by another running search") from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"{os.getpid()}\n")
+    fh.flush()
+    return fh
+
+
+def event_is_locked(path: str | os.PathLike) -> bool:
+    """True while a live process holds the event's write lock (i.e. the search runs)."""
+    lock = Path(path) / C.LOCK_FILE
+    if fcntl is None or not lock.exists():
+        return False
+    try:
+        with open(lock, "rb") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    return False
+
+
 # --- atomic writes ---------------------------------------------------------------------
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -164,13 +203,39 @@ class _SafeUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+_REFUSED_OPCODES = {"PERSID", "BINPERSID", "EXT1", "EXT2", "EXT4"}
+
+
+def _scan(data: bytes) -> None:
+    """Walk the opcodes without executing any (pickletools), before the real load.
+
+    A truncated or corrupted stream fails here with a clear reason instead of making the
+    unpickler allocate a size read from garbage (a flipped byte can ask for gigabytes).
+    Globals named inline (GLOBAL, INST) and the extension registry are checked here too;
+    STACK_GLOBAL is checked by the unpickler's find_class.
+    """
+    for opcode, arg, _ in pickletools.genops(data):
+        # The unpickler sizes its memo by the index it reads: a garbage index would make
+        # it allocate gigabytes. A real pickle numbers at most one memo slot per byte.
+        if opcode.name.endswith(("PUT", "GET")) and int(arg) > len(data):
+            raise pickle.UnpicklingError(f"memo index {arg} out of range")
+        if opcode.name in _REFUSED_OPCODES:
+            raise pickle.UnpicklingError(f"refused opcode {opcode.name}")
+        if opcode.name in ("GLOBAL", "INST"):
+            module, _, name = str(arg).partition(" ")
+            if (module, name) not in _ALLOWED_GLOBALS:
+                raise pickle.UnpicklingError(f"refused to load {module}.{name}")
+
+
 def safe_unpickle(data: bytes, source: str = "log") -> Any:
     """Unpickle plain containers, scalars and numpy values only; never run code."""
     try:
+        _scan(data)
         return _SafeUnpickler(io.BytesIO(data)).load()
     except pickle.UnpicklingError as exc:
-        raise NasError(f"{source}: unsafe or corrupted pickle ({exc})") from None
-    except (EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        reason = " ".join(str(exc).split())  # one line, whatever the pickle module says
+        raise NasError(f"{source}: unsafe or corrupted pickle ({reason})") from None
+    except Exception as exc:  # noqa: BLE001  any garbage byte sequence ends up here
         raise NasError(f"{source}: truncated or corrupted pickle ({type(exc).__name__})") from None
 
 
@@ -186,11 +251,12 @@ def normalize_entry(index: int, raw: Any, source: str = "log") -> LogEntry:
     try:
         tokens = tuple(int(_plain(t)) for t in raw[0])
         acc = float(_plain(raw[1]))
-    except (TypeError, ValueError):
+        pred = _plain(raw[2]) if len(raw) > 2 else None
+        pred = None if pred is None else float(pred)
+    except (TypeError, ValueError, OverflowError):
         raise NasError(f"{source}: entry {index} has non-numeric tokens or accuracy") from None
-    pred = _plain(raw[2]) if len(raw) > 2 else None
     meta = raw[3] if len(raw) > 3 and isinstance(raw[3], dict) else {}
-    return LogEntry(index, tokens, acc, None if pred is None else float(pred), dict(meta))
+    return LogEntry(index, tokens, acc, pred, dict(meta))
 
 
 def read_raw_log(path: str | os.PathLike) -> list:

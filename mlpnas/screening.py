@@ -90,6 +90,22 @@ class EpochPlan:
         return out
 
 
+def plan_state(plan: EpochPlan) -> dict:
+    """A plan as plain values (for the checkpoint, read back by the restricted unpickler)."""
+    return {"candidates": [list(map(int, c)) for c in plan.candidates],
+            "predicted": None if plan.predicted is None else [float(p) for p in plan.predicted],
+            "train": [int(i) for i in plan.train],
+            "reused": {int(k): float(v) for k, v in plan.reused.items()},
+            "selection_prob": None if plan.selection_prob is None
+            else np.asarray(plan.selection_prob, dtype="float64"),
+            "screened": bool(plan.screened), "dedupe": bool(plan.dedupe)}
+
+
+def plan_from_state(state: dict) -> EpochPlan:
+    """Inverse of plan_state."""
+    return EpochPlan(**state)
+
+
 def check_screening(config: Any) -> None:
     """Screening needs predictions: refuse a configuration that cannot make them."""
     if config.screen < 1:

@@ -10,13 +10,19 @@ A child that fails (non-finite loss, out of memory, an exception) is logged as f
 with the reason and gets the worst reward (0.0); the search goes on, and stops only after
 `max_consecutive_failures` failures in a row. The test split is read once, at the end,
 to score the best child.
+
+The whole state is checkpointed after every child and every epoch (mlpnas.checkpoint),
+so `resume=<event folder>` continues a killed or interrupted search exactly. The first
+Ctrl-C stops after the current child is logged; a second one stops at once.
 """
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -24,10 +30,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 import CONSTANTS as C
-from mlpnas import __version__, logs, prediction, screening
+from mlpnas import __version__, checkpoint, logs, prediction, screening
 from mlpnas.config import SearchConfig
 from mlpnas.data import Dataset, load_dataset
-from mlpnas.errors import NasError
+from mlpnas.errors import NasError, SearchInterrupted
 from mlpnas.space import make_space
 from mlpnas.strategies import Strategy, make_strategy
 from mlpnas.tfutil import import_tf, seed_everything
@@ -37,9 +43,6 @@ tf, keras = import_tf()
 from mlpnas.child import build_model, train_child  # noqa: E402  (needs TF set up first)
 from mlpnas.generator import WeightStore  # noqa: E402
 from mlpnas.trainer import accuracy  # noqa: E402
-
-MAX_CONSECUTIVE_FAILURES = 5
-WORST_REWARD = 0.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,8 @@ class MLPNAS:
     def __init__(self, config: SearchConfig | None = None, dataset: Dataset | None = None,
                  strategy: Strategy | None = None,
                  progress: Callable[[str], None] | None = None,
-                 max_consecutive_failures: int = MAX_CONSECUTIVE_FAILURES) -> None:
+                 resume: Path | None = None,
+                 on_event: Callable[[Path], None] | None = None) -> None:
         self.config = config or SearchConfig()
         screening.check_screening(self.config)
         seed_everything(self.config.seed)
@@ -85,17 +89,85 @@ class MLPNAS:
                                                   self.config, self.config.seed)
         self.store = WeightStore()
         self.progress = progress or (lambda line: None)
-        self.max_consecutive_failures = max_consecutive_failures
+        self.on_event = on_event or (lambda path: None)  # told the event folder once open
         self.entries: list = []
         self.epoch_stats: list = []
-        self.event_dir: Path | None = None
+        self.event_dir: Path | None = Path(resume) if resume is not None else None
+        self._resume = resume is not None
         self._best: tuple[float, int, list] | None = None  # (accuracy, index, weights)
+        self._next_epoch = 0
+        # The current epoch's sampled sequences until its rewards are told.
+        self._pending: dict | None = None
         self._started = 0.0
+        self._elapsed_before = 0.0  # seconds spent before a resume
+        self._lock = None
+        self._board = None
+
+    # --- state (see mlpnas.checkpoint) ------------------------------------------------------
+
+    def get_state(self) -> dict:
+        """Everything needed to continue this search exactly where it is."""
+        return {"entries": self.entries, "epoch_stats": self.epoch_stats, "best": self._best,
+                "store": self.store.get_state(), "strategy": self.strategy.get_state(),
+                "next_epoch": self._next_epoch, "pending": self._pending,
+                "elapsed_seconds": self._elapsed()}
+
+    def set_state(self, state: dict) -> None:
+        """Restore what get_state returned."""
+        self.entries = list(state["entries"])
+        self.epoch_stats = list(state["epoch_stats"])
+        self._best = state["best"]
+        self.store.set_state(state["store"])
+        self.strategy.set_state(state["strategy"])
+        self._next_epoch = int(state["next_epoch"])
+        self._pending = state["pending"]
+        self._elapsed_before = float(state.get("elapsed_seconds", 0.0))
+
+    def _elapsed(self) -> float:
+        return self._elapsed_before + (time.perf_counter() - self._started)
+
+    def _checkpoint(self) -> None:
+        checkpoint.save(self.event_dir, self.get_state())
 
     # --- event files ------------------------------------------------------------------------
 
+    def _open_event(self) -> None:
+        """A new event folder, or the resumed one with its state restored; lock it."""
+        if self._resume:
+            self._lock = logs.lock_event(self.event_dir)
+            try:
+                self._restore()
+            except BaseException:
+                self._close()
+                raise
+        else:
+            _, self.event_dir = logs.new_event_dir(self.config.logs_dir)
+            self._lock = logs.lock_event(self.event_dir)
+            self._start_event()
+        if self.config.tensorboard:
+            from mlpnas.tboard import ScalarWriter
+
+            self._board = ScalarWriter(self.event_dir / C.TENSORBOARD_DIR)
+        self.on_event(self.event_dir)
+
+    def _restore(self) -> None:
+        checkpoint.check_dataset(self.event_dir, self.dataset.summary())
+        self.set_state(checkpoint.load(self.event_dir))
+        done = self._pending is None and self._next_epoch >= self.config.controller_epochs
+        status = logs.read_json(self.event_dir / C.STATUS_FILE).get("status")
+        if done and status == "finished":  # else only the final test is left to do
+            raise NasError(f"{self.event_dir.name} is already finished ({len(self.entries)} "
+                           "children); extend it with a larger --controller-epochs")
+        info = logs.read_json(self.event_dir / C.CONFIG_FILE)
+        info.setdefault("resumed", []).append({
+            "command": " ".join(sys.argv), "children_done": len(self.entries),
+            "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        info.update(config=self.config.to_dict(), budget=self.config.budget)
+        logs.write_json_atomic(self.event_dir / C.CONFIG_FILE, info)
+        self._checkpoint()  # the log again equals the checkpoint's entries
+        self._write_status("running")
+
     def _start_event(self) -> None:
-        _, self.event_dir = logs.new_event_dir(self.config.logs_dir)
         logs.write_json_atomic(self.event_dir / C.CONFIG_FILE, {
             "config": self.config.to_dict(), "seed": self.config.seed,
             "budget": self.config.budget, "dataset": self.dataset.summary(),
@@ -105,7 +177,7 @@ class MLPNAS:
         if self.dataset.preprocessing is not None:
             logs.write_json_atomic(self.event_dir / C.DATASET_FILE,
                                    self.dataset.preprocessing.to_dict())
-        logs.write_pickle_atomic(self.event_dir / C.LOG_FILE, [])
+        self._checkpoint()
         self._write_status("running")
 
     def _write_status(self, status: str, **extra) -> None:
@@ -116,7 +188,7 @@ class MLPNAS:
         logs.write_json_atomic(self.event_dir / C.STATUS_FILE, {
             "status": status, "children": len(self.entries), "budget": self.config.budget,
             "best": best, "epochs": self.epoch_stats,
-            "elapsed_seconds": time.perf_counter() - self._started, **extra})
+            "elapsed_seconds": self._elapsed(), "pid": os.getpid(), **extra})
 
     # --- one child ----------------------------------------------------------------------------
 
@@ -134,8 +206,9 @@ class MLPNAS:
         try:
             outcome = train_child(self.space, seq, index, self.dataset, self.config, store)
         except Exception as exc:  # one bad child must not end a long search
-            acc = WORST_REWARD
-            meta.update(failed=True, error=f"{type(exc).__name__}: {str(exc)[:300]}")
+            acc = C.FAILED_CHILD_REWARD
+            meta.update(failed=True, error=f"{type(exc).__name__}: {str(exc)[:300]}",
+                        traceback="".join(traceback.format_exc(limit=-8))[-3000:])
         else:
             acc = outcome.val_accuracy
             meta.update(outcome.meta)
@@ -143,13 +216,13 @@ class MLPNAS:
             if self._best is None or acc > self._best[0]:
                 self._best = (acc, index, outcome.weights)
         self.entries.append([list(map(int, seq)), float(acc), predicted, meta])
-        logs.write_pickle_atomic(self.event_dir / C.LOG_FILE, self.entries)
+        self._checkpoint()
         self._print_child(index, seq, acc, meta)
         return acc
 
     def _print_child(self, index: int, seq: Sequence[int], acc: float, meta: dict) -> None:
         done, total = index + 1, self.config.budget
-        elapsed = time.perf_counter() - self._started
+        elapsed = self._elapsed()
         eta = elapsed / done * (total - done)
         best = self._best[0] if self._best else float("nan")
         score = f"FAILED ({meta['error']})" if meta["failed"] else f"val_acc {acc:.4f}"
@@ -168,33 +241,35 @@ class MLPNAS:
     # --- the loop ------------------------------------------------------------------------------
 
     def search(self) -> SearchResult:
-        """Run the whole search; the event folder is complete and consistent at every child."""
+        """Run (or resume) the whole search; the event folder is consistent at every child."""
         self._started = time.perf_counter()
-        self._start_event()
+        self._open_event()
         try:
-            for epoch in range(self.config.controller_epochs):
-                # Predictions are made before any of these children trains (issue 4:
-                # hybrid predictor; None without one), and may pick which ones train.
-                plan = self._plan_epoch(epoch)
-                rewards = []
-                for i in plan.train:
-                    rewards.append(self._run_child(plan.candidates[i], epoch, plan.prediction(i)))
-                    if self._consecutive_failures() >= self.max_consecutive_failures:
-                        raise NasError(f"stopped after {self.max_consecutive_failures} failed "
-                                       f"children in a row (last: {self.entries[-1][3]['error']})")
-                stats = self.strategy.tell(**plan.feedback(rewards))
-                self.epoch_stats.append({"epoch": epoch, **{k: float(v) for k, v in stats.items()},
-                                         **self._screening_stats(plan, epoch)})
-                self._save_strategy()
-                self._write_status("running")
+            with checkpoint.graceful_sigint("stopping after the current child is logged "
+                                            "(Ctrl-C again to stop at once)") as stop:
+                for epoch in range(self._next_epoch, self.config.controller_epochs):
+                    # Predictions are made before any of these children trains (issue 4:
+                    # hybrid predictor; None without one), and may pick which ones train.
+                    plan = self._epoch_plan(epoch)
+                    rewards = [e[1] for e in self.entries[self._pending["first_index"]:]]
+                    for i in plan.train[len(rewards):]:
+                        rewards.append(self._run_child(plan.candidates[i], epoch,
+                                                       plan.prediction(i)))
+                        self._check_failures()
+                        stop.check()
+                    self._finish_epoch(epoch, plan, rewards)
+            test_acc = self._test_best()
+            self._write_status("finished", test_accuracy=test_acc)
         except KeyboardInterrupt:
             self._write_status("interrupted")
-            raise
+            raise SearchInterrupted(
+                f"interrupted after {len(self.entries)} of {self.config.budget} children; "
+                f"resume with: {checkpoint.resume_hint(self.event_dir)}") from None
         except BaseException as exc:
             self._write_status("failed", error=f"{type(exc).__name__}: {exc}")
             raise
-        test_acc = self._test_best()
-        self._write_status("finished", test_accuracy=test_acc)
+        finally:
+            self._close()
         acc, index, _ = self._best if self._best else (float("nan"), -1, None)
         return SearchResult(self.event_dir, logs.read_log(self.event_dir / C.LOG_FILE),
                             index, acc, test_acc)
@@ -215,6 +290,44 @@ class MLPNAS:
         if plan.predicted is not None:
             out.update(prediction.epoch_quality(self.entries, epoch))
         return out
+
+    def _epoch_plan(self, epoch: int) -> screening.EpochPlan:
+        """This epoch's plan: made now (and checkpointed), or restored by a resume."""
+        if self._pending is None or self._pending["epoch"] != epoch:
+            plan = self._plan_epoch(epoch)
+            self._pending = {"epoch": epoch, "plan": screening.plan_state(plan),
+                             "first_index": len(self.entries)}
+            self._checkpoint()
+        return screening.plan_from_state(self._pending["plan"])
+
+    def _finish_epoch(self, epoch: int, plan: screening.EpochPlan, rewards: list) -> None:
+        """Tell the rewards, record the epoch's statistics, checkpoint the new state."""
+        stats = self.strategy.tell(**plan.feedback(rewards))
+        self.epoch_stats.append({"epoch": epoch, **{k: float(v) for k, v in stats.items()},
+                                 **self._screening_stats(plan, epoch)})
+        self._pending, self._next_epoch = None, epoch + 1
+        self._save_strategy()
+        self._checkpoint()
+        if self._board is not None:  # after the checkpoint: a resume never repeats a point
+            best = self._best[0] if self._best else C.FAILED_CHILD_REWARD
+            self._board.write(epoch, {**stats, "best_so_far": best})
+        self._write_status("running")
+
+    def _check_failures(self) -> None:
+        """Stop the search after too many failed children in a row (the log stays intact)."""
+        limit = self.config.max_consecutive_failures
+        if self._consecutive_failures() >= limit:
+            raise NasError(f"stopped after {limit} failed children in a row (last: "
+                           f"{self.entries[-1][3]['error']}); the log is intact in "
+                           f"{self.event_dir}")
+
+    def _close(self) -> None:
+        if self._board is not None:
+            self._board.close()
+            self._board = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def _save_strategy(self) -> None:
         controller = getattr(self.strategy, "controller", None)

@@ -139,3 +139,19 @@ def test_screening_needs_a_predictor():
         check_screening(SearchConfig(screen=2, use_predictor=True, strategy="random"))
     check_screening(SearchConfig(screen=2, use_predictor=True))
     check_screening(SearchConfig(screen=1))
+
+
+def test_plan_survives_the_checkpoint_round_trip():
+    """A resumed epoch gets back exactly the plan it checkpointed (via the safe unpickler)."""
+    import pickle
+
+    from mlpnas.logs import safe_unpickle
+    from mlpnas.screening import EpochPlan, plan_from_state, plan_state
+
+    plan = EpochPlan([[5, 30], [6, 30], [7, 30]], [0.7, 0.9, 0.8], [1, 2], {0: 0.65},
+                     np.array([0.5, 1.0, 0.25]), screened=True, dedupe=True)
+    back = plan_from_state(safe_unpickle(pickle.dumps(plan_state(plan))))
+    assert back.candidates == plan.candidates and back.train == plan.train
+    assert back.reused == plan.reused and back.screened and back.dedupe
+    np.testing.assert_array_equal(back.selection_prob, plan.selection_prob)
+    assert back.feedback([0.8, 0.6]) == plan.feedback([0.8, 0.6])

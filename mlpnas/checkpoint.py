@@ -1,0 +1,158 @@
+"""Resume state of a search, and stopping a search cleanly. No TensorFlow.
+
+A search's whole state (log entries, weight store, best child, strategy state with its
+RNG, per-epoch statistics, and the sequences already sampled for the current epoch)
+is one plain dict (`MLPNAS.get_state`). It is written to <event>/checkpoint.pkl
+atomically after every child and at every controller-epoch boundary:
+
+    epoch e starts: ask + predict          -> checkpoint (pending = e's sequences)
+    each child trained                     -> checkpoint, then nas_data.pkl
+    tell (controller update)               -> checkpoint (pending = None, next epoch e+1)
+
+The checkpoint is written BEFORE the log, and holds the entries itself, so a SIGKILL
+anywhere leaves a checkpoint that has every child the log has (at most one more).
+Resuming restores that state and rewrites the log from it: no logged child is trained
+again, none is lost, and the sequences sampled afterwards are the ones an uninterrupted
+run samples (each child is seeded by its index, so it also trains the same way).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import CONSTANTS as C
+from mlpnas import logs
+from mlpnas.config import SearchConfig
+from mlpnas.errors import NasError
+
+FORMAT = 1
+_KEYS = ("entries", "epoch_stats", "best", "store", "strategy", "next_epoch", "pending")
+
+
+# --- the checkpoint file -----------------------------------------------------------------
+
+def save(event_dir: str | os.PathLike, state: dict) -> None:
+    """Write the checkpoint, then the log from it (see the module docstring for why)."""
+    event_dir = Path(event_dir)
+    logs.write_pickle_atomic(event_dir / C.CHECKPOINT_FILE, {"format": FORMAT, **state})
+    logs.write_pickle_atomic(event_dir / C.LOG_FILE, state["entries"])
+
+
+def require(event_dir: str | os.PathLike) -> Path:
+    """The checkpoint's path; a clear error when the event has none."""
+    path = Path(event_dir) / C.CHECKPOINT_FILE
+    if not path.exists():
+        raise NasError(f"{Path(event_dir).name} cannot be resumed: missing {path} (written by "
+                       "another tool or an older version?)")
+    return path
+
+
+def load(event_dir: str | os.PathLike) -> dict:
+    """Read a checkpoint safely (restricted unpickler); a clear error naming the file."""
+    path = require(event_dir)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise NasError(f"cannot read {path}: {exc.strerror}") from None
+    state = logs.safe_unpickle(data, str(path))
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise NasError(f"{path}: not a checkpoint of this version of nas")
+    missing = [k for k in _KEYS if k not in state]
+    if missing or not isinstance(state["entries"], list):
+        raise NasError(f"{path}: incomplete checkpoint (missing {', '.join(missing) or 'entries'})")
+    return state
+
+
+# --- what a resumed search may change ------------------------------------------------------
+
+def _same(name: str, old: Any, new: Any) -> bool:
+    if name == "keep_columns":
+        return tuple(old) == tuple(new)
+    return old == new
+
+
+def resume_config(logs_dir: str | os.PathLike, event: str | None, options: dict,
+                  explicit: Iterable[str]) -> tuple[SearchConfig, Path]:
+    """(configuration, event folder) of the search to resume.
+
+    The stored configuration wins. Options given explicitly on the command line must
+    agree with it, except the few in RESUME_MAY_CHANGE (a longer --controller-epochs
+    extends the budget); anything else would change the search and is refused.
+    """
+    path = logs.resolve_event(logs_dir, event or None)
+    require(path)
+    stored = SearchConfig.from_dict(logs.read_json(path / C.CONFIG_FILE).get("config", {}))
+    changes, refused = {}, []
+    for name in sorted(set(explicit) & set(options)):
+        old, new = getattr(stored, name, None), options[name]
+        if new is None or _same(name, old, new):
+            continue
+        if name in C.RESUME_MAY_CHANGE:
+            changes[name] = new
+        else:
+            refused.append(f"--{name.replace('_', '-')} ({old} -> {new})")
+    if refused:
+        raise NasError(f"a resumed search keeps its configuration; cannot change "
+                       f"{', '.join(refused)} (start a new search instead)")
+    if changes.get("controller_epochs", stored.controller_epochs) < stored.controller_epochs:
+        raise NasError(f"--controller-epochs can only extend a resumed search "
+                       f"(it has {stored.controller_epochs})")
+    changes["logs_dir"] = str(path.parent)
+    return stored.with_changes(**changes), path
+
+
+def check_dataset(event_dir: Path, summary: dict) -> None:
+    """Refuse to resume on data that differs from the data the search started on."""
+    recorded = logs.read_json(event_dir / C.CONFIG_FILE).get("dataset", {})
+    old, new = recorded.get("fingerprint"), summary.get("fingerprint")
+    if old and old != new:
+        raise NasError(f"the data of {summary.get('name')} changed since {event_dir.name} "
+                       f"started (fingerprint {old} -> {new}); cannot resume on other data")
+
+
+def resume_hint(event_dir: Path) -> str:
+    """The command that resumes an event."""
+    number = event_dir.name[len(C.EVENT_PREFIX):]
+    return f"nas search --resume {number} --logs-dir {event_dir.parent}"
+
+
+# --- Ctrl-C ----------------------------------------------------------------------------------
+
+class StopRequest:
+    """Set by the first Ctrl-C; the search stops after the child it is training is logged."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt when a stop was requested."""
+        if self.requested:
+            raise KeyboardInterrupt
+
+
+@contextmanager
+def graceful_sigint(message: str) -> Iterator[StopRequest]:
+    """First Ctrl-C: print `message` and request a stop; a second one stops at once."""
+    stop = StopRequest()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # signal handlers can only be set in the main thread
+        return
+
+    def handler(signum, frame):
+        if stop.requested:
+            raise KeyboardInterrupt
+        stop.requested = True
+        sys.stderr.write(f"\n{message}\n")
+        sys.stderr.flush()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)

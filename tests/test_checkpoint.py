@@ -1,0 +1,301 @@
+"""Resume from a crash at chosen points, Ctrl-C handling, and what a resume may change.
+
+Children are replaced by a fast deterministic fake (the subject here is the search's
+state, not training). Its reward depends on the weight store, so a store that was not
+restored exactly changes the rewards, the controller updates and the later sequences.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+
+import CONSTANTS as C
+from mlpnas import checkpoint, logs
+from mlpnas.config import SearchConfig
+from mlpnas.data import prepare_tabular
+from mlpnas.errors import NasError, SearchInterrupted
+from tests.conftest import make_frame
+
+pytest.importorskip("tensorflow")
+from mlpnas import search as search_mod  # noqa: E402
+from mlpnas.child import ChildOutcome  # noqa: E402
+
+
+class Crash(BaseException):
+    """Stands for SIGKILL: nothing after it runs (the failure wrapper does not catch it)."""
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    return prepare_tabular(make_frame(60), "tiny", keep_columns=("score",))
+
+
+def fake_train_child(space, seq, index, dataset, config, store):
+    """Reward from the sequence, the index and the weight store's content."""
+    store_sum = sum(float(w[0].sum()) for w in store.weights.values()) if store else 0.0
+    acc = (sum(seq) * 7 % 11) / 11 * 0.5 + (store_sum % 5) / 10 + index / 1000
+    stored = {("dense", int(seq[0])): [np.full(2, float(index), "float32")]}
+    return ChildOutcome(float(acc), {"params": 1}, [np.array([index], "float32")], stored)
+
+
+@pytest.fixture
+def fake_children(monkeypatch):
+    calls = {"n": 0, "crash_at": None, "hook": None}
+
+    def child(*args):
+        calls["n"] += 1
+        if calls["hook"]:
+            calls["hook"](calls["n"])
+        if calls["n"] == calls["crash_at"]:
+            raise Crash
+        return fake_train_child(*args)
+
+    monkeypatch.setattr(search_mod, "train_child", child)
+    monkeypatch.setattr(search_mod.MLPNAS, "_test_best", lambda self: None)
+    return calls
+
+
+def config_for(tmp_path, strategy="rl", **changes):
+    fields = dict(dataset="tiny", strategy=strategy, controller_epochs=3, samples_per_epoch=3,
+                  controller_train_steps=1, controller_lstm_dim=8, controller_embedding_dim=4,
+                  logs_dir=str(tmp_path / "LOGS"), seed=3)
+    return SearchConfig(**{**fields, **changes})
+
+
+def run(config, data, resume=None):
+    return search_mod.MLPNAS(config, dataset=data, resume=resume).search()
+
+
+def tokens_and_rewards(event_dir):
+    return [(e.tokens, e.val_accuracy) for e in logs.read_log(event_dir / C.LOG_FILE)]
+
+
+def run_with_crashes(tmp_path, data, calls, config, crash_points):
+    """Crash at each point in turn, resume after each crash; the final event folder."""
+    event_dir = None
+    for crash in crash_points:
+        calls["n"] = 0
+        crash(calls)
+        with pytest.raises(Crash):
+            run(config, data, resume=event_dir)
+        event_dir = event_dir or max(logs.event_dirs(config.logs_dir).values())
+        assert logs.read_json(event_dir / C.STATUS_FILE)["status"] == "failed"
+        calls["crash_at"] = None
+    run(config, data, resume=event_dir)
+    return event_dir
+
+
+def crash_in_child(k):
+    def arm(calls):
+        calls["crash_at"] = k
+    return arm
+
+
+def crash_between_checkpoint_and_log(monkeypatch, k):
+    """The k-th log write after a checkpoint never happens (killed between the two files)."""
+    def arm(calls):
+        real = checkpoint.logs.write_pickle_atomic
+        seen = {"n": 0}
+
+        def write(path, obj):
+            real(path, obj)
+            if str(path).endswith(C.CHECKPOINT_FILE):
+                seen["n"] += 1
+                if seen["n"] == k:
+                    monkeypatch.setattr(checkpoint.logs, "write_pickle_atomic", real)
+                    raise Crash
+        monkeypatch.setattr(checkpoint.logs, "write_pickle_atomic", write)
+    return arm
+
+
+def crash_after_tell(monkeypatch):
+    """Killed after the controller update, before its checkpoint."""
+    def arm(calls):
+        real, armed = search_mod.MLPNAS._save_strategy, [True]
+
+        def save(self):
+            if armed.pop() if armed else False:
+                raise Crash
+            real(self)
+        monkeypatch.setattr(search_mod.MLPNAS, "_save_strategy", save)
+    return arm
+
+
+def interrupt(times):
+    """Send this process `times` SIGINTs (each handled before the next is sent)."""
+    for _ in range(times):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("strategy", ["random", "rl"])
+def test_resume_after_crashes_matches_uninterrupted_run(tmp_path, tiny_data, fake_children,
+                                                        monkeypatch, strategy):
+    config = config_for(tmp_path, strategy)
+    reference = run(config, tiny_data).event_dir
+    # Checkpoint 8 is the 2nd child of epoch 1: the controller has been updated once, the
+    # RNG has sampled epoch 1, and the log is one child behind the checkpoint.
+    points = [crash_between_checkpoint_and_log(monkeypatch, 8)]
+    if strategy == "random":  # the cheap strategy takes a longer chain of crashes
+        points = [crash_in_child(2), crash_between_checkpoint_and_log(monkeypatch, 4),
+                  crash_after_tell(monkeypatch), crash_in_child(3)]
+    resumed = run_with_crashes(tmp_path, tiny_data, fake_children, config, points)
+    assert resumed != reference
+    expected = tokens_and_rewards(reference)
+    assert tokens_and_rewards(resumed) == expected
+    assert len(expected) == config.budget
+    final, ref_state = checkpoint.load(resumed), checkpoint.load(reference)
+    assert final["next_epoch"] == config.controller_epochs and final["pending"] is None
+    assert final["epoch_stats"] == ref_state["epoch_stats"]
+    assert sorted(final["store"]["weights"]) == sorted(ref_state["store"]["weights"])
+    assert logs.read_json(resumed / C.STATUS_FILE)["status"] == "finished"
+    resumes = logs.read_json(resumed / C.CONFIG_FILE)["resumed"]
+    assert len(resumes) == len(points)
+
+
+def test_every_crash_point_with_random_strategy(tmp_path, tiny_data, fake_children):
+    config = config_for(tmp_path, "random", controller_epochs=2)
+    expected = tokens_and_rewards(run(config, tiny_data).event_dir)
+    for k in range(1, config.budget + 1):
+        event = run_with_crashes(tmp_path, tiny_data, fake_children, config, [crash_in_child(k)])
+        assert tokens_and_rewards(event) == expected, f"crash in child {k}"
+
+
+def test_extending_the_budget_continues_the_same_sequences(tmp_path, tiny_data, fake_children):
+    long = config_for(tmp_path, "random", controller_epochs=4)
+    expected = tokens_and_rewards(run(long, tiny_data).event_dir)
+    short = run(long.with_changes(controller_epochs=2), tiny_data).event_dir
+    with pytest.raises(NasError, match="already finished"):
+        run(long.with_changes(controller_epochs=2), tiny_data, resume=short)
+    run(long, tiny_data, resume=short)
+    assert tokens_and_rewards(short) == expected
+    assert logs.read_json(short / C.CONFIG_FILE)["budget"] == long.budget
+
+
+def test_first_ctrl_c_stops_after_the_current_child(tmp_path, tiny_data, fake_children):
+    fake_children["hook"] = lambda n: n == 2 and interrupt(1)
+    config = config_for(tmp_path, "random")
+    with pytest.raises(SearchInterrupted, match=r"after 2 of 9 children.*--resume 1"):
+        run(config, tiny_data)
+    event = logs.resolve_event(config.logs_dir)
+    assert len(logs.read_log(event / C.LOG_FILE)) == 2
+    assert logs.read_json(event / C.STATUS_FILE)["status"] == "interrupted"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_second_ctrl_c_stops_at_once(tmp_path, tiny_data, fake_children):
+    fake_children["hook"] = lambda n: n == 2 and interrupt(2)
+    config = config_for(tmp_path, "random")
+    with pytest.raises(SearchInterrupted, match="after 1 of 9"):
+        run(config, tiny_data)
+    event = logs.resolve_event(config.logs_dir)
+    run(config, tiny_data, resume=event)
+    assert len(logs.read_log(event / C.LOG_FILE)) == config.budget
+
+
+def test_cli_ctrl_c_exits_130_with_resume_hint(tmp_path, runner, fake_children):
+    import cli
+
+    fake_children["hook"] = lambda n: n == 1 and interrupt(1)
+    args = ["search", "--dataset", "iris", "--strategy", "random", "--controller-epochs", "2",
+            "--samples-per-epoch", "2", "--logs-dir", str(tmp_path / "L")]
+    result = runner.invoke(cli.main, args)
+    assert result.exit_code == C.INTERRUPTED_EXIT_CODE
+    assert "nas search --resume 1" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    result = runner.invoke(cli.main, ["search", "--resume", "--logs-dir", str(tmp_path / "L")])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert len(logs.read_log(tmp_path / "L" / "event1" / C.LOG_FILE)) == 4
+
+
+@pytest.mark.parametrize("option, value", [("--dataset", "wine"), ("--seed", "5"),
+                                           ("--samples-per-epoch", "3"),
+                                           ("--strategy", "rl"), ("--controller-epochs", "1")])
+def test_resume_refuses_options_that_change_the_search(tmp_path, runner, fake_children,
+                                                       option, value):
+    import cli
+
+    logs_dir = str(tmp_path / "L")
+    base = ["search", "--dataset", "iris", "--strategy", "random", "--controller-epochs", "2",
+            "--samples-per-epoch", "2", "--logs-dir", logs_dir]
+    fake_children["crash_at"] = 2
+    with pytest.raises(Crash):
+        runner.invoke(cli.main, base, catch_exceptions=False)
+    result = runner.invoke(cli.main, ["search", "--resume", "1", "--logs-dir", logs_dir,
+                                      option, value])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert option.lstrip("-") in result.stderr or "extend" in result.stderr
+
+
+@pytest.mark.parametrize("event, message", [("7", "no event '7'"),
+                                            ("", "event1 cannot be resumed: missing")])
+def test_resume_without_a_resumable_event(tmp_path, runner, mlpnas_logs, event, message):
+    import shutil
+
+    import cli
+
+    shutil.copytree(mlpnas_logs / "event1051", tmp_path / "L" / "event1")
+    result = runner.invoke(cli.main, ["search", "--resume", event, "--logs-dir",
+                                      str(tmp_path / "L")])
+    assert result.exit_code == 1 and message in result.stderr
+    result = runner.invoke(cli.main, ["search", "--resume", "--logs-dir", str(tmp_path / "no")])
+    assert result.exit_code == 1 and "no events" in result.stderr
+
+
+def test_resume_refuses_a_missing_or_corrupt_checkpoint(tmp_path, tiny_data, fake_children):
+    config = config_for(tmp_path, "random", controller_epochs=1)
+    fake_children["crash_at"] = 2
+    with pytest.raises(Crash):
+        run(config, tiny_data)
+    event = logs.resolve_event(config.logs_dir)
+    (event / C.CHECKPOINT_FILE).write_bytes(b"\x80\x04garbage")
+    with pytest.raises(NasError, match="checkpoint.pkl: .*corrupted"):
+        run(config, tiny_data, resume=event)
+    (event / C.CHECKPOINT_FILE).unlink()
+    with pytest.raises(NasError, match="missing .*checkpoint.pkl"):
+        run(config, tiny_data, resume=event)
+
+
+def test_resume_refuses_changed_data_and_a_running_event(tmp_path, tiny_data, fake_children):
+    config = config_for(tmp_path, "random", controller_epochs=1)
+    fake_children["crash_at"] = 2
+    with pytest.raises(Crash):
+        run(config, tiny_data)
+    event = logs.resolve_event(config.logs_dir)
+    other = prepare_tabular(make_frame(60, seed=1), "tiny", keep_columns=("score",))
+    with pytest.raises(NasError, match="changed since"):
+        run(config, other, resume=event)
+    held = logs.lock_event(event)
+    try:
+        with pytest.raises(NasError, match="another running search"):
+            run(config, tiny_data, resume=event)
+    finally:
+        held.close()
+    fake_children["crash_at"] = None
+    run(config, tiny_data, resume=event)
+    assert len(logs.read_log(event / C.LOG_FILE)) == config.budget
+
+
+def test_interrupted_in_the_final_test_resumes_only_the_test(tmp_path, tiny_data, fake_children,
+                                                             monkeypatch):
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(search_mod.MLPNAS, "_test_best", interrupted)
+    config = config_for(tmp_path, "random", controller_epochs=1)
+    with pytest.raises(SearchInterrupted, match="after 3 of 3"):
+        run(config, tiny_data)
+    event = logs.resolve_event(config.logs_dir)
+    monkeypatch.setattr(search_mod.MLPNAS, "_test_best", lambda self: 0.25)
+    trained = fake_children["n"]
+    assert run(config, tiny_data, resume=event).test_accuracy == 0.25
+    assert fake_children["n"] == trained  # no child trained again
+    assert logs.read_json(event / C.STATUS_FILE)["status"] == "finished"
+    with pytest.raises(NasError, match="already finished"):
+        run(config, tiny_data, resume=event)

@@ -1,0 +1,162 @@
+"""nas export / nas predict: a retrained model that labels raw rows as the search's split did."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import CONSTANTS as C
+from mlpnas import logs
+from mlpnas.config import SearchConfig
+from mlpnas.data import _builtin_frame, load_dataset, stratified_split
+
+pytest.importorskip("tensorflow")
+
+
+def make_event(root, dataset="iris", fingerprint=None, with_config=True):
+    """An event folder as a search leaves it: config.json and a log of two children."""
+    path = root / "event1"
+    path.mkdir(parents=True)
+    logs.write_pickle_atomic(path / C.LOG_FILE, [[[9, 30], 0.9, None, {}],
+                                                 [[13, 29, 30], 0.8, None, {}]])
+    if with_config:
+        config = SearchConfig(dataset=dataset, child_epochs=3, seed=1, logs_dir=str(root))
+        summary = load_dataset("iris", seed=1).summary()
+        summary["fingerprint"] = fingerprint or summary["fingerprint"]
+        logs.write_json_atomic(path / C.CONFIG_FILE, {"config": config.to_dict(),
+                                                      "dataset": summary})
+    return root
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """One real export (trains for 3 epochs) shared by the tests of this module."""
+    from click.testing import CliRunner
+
+    import cli
+
+    root = make_event(tmp_path_factory.mktemp("exp") / "L")
+    out = root.parent / "model.keras"
+    result = CliRunner().invoke(cli.main, ["export", "--logs-dir", str(root), "--rank", "2",
+                                           "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_export_retrains_on_train_and_val_and_reports_test_accuracy(exported):
+    out, text = exported
+    assert "retrained from scratch for 3 epochs on 126 rows (train + validation)" in text
+    assert "(24 rows)" in text and "[(64, 'sigmoid'), 'dropout', (3, 'softmax')]" in text
+    with zipfile.ZipFile(out) as archive:
+        meta = __import__("json").loads(archive.read(C.EXPORT_METADATA_FILE))
+    assert meta["tokens"] == [13, 29, 30] and meta["rank"] == 2
+    assert meta["preprocessing"]["feature_columns"][0] == "sepal length (cm)"
+    import keras
+
+    model = keras.saving.load_model(out)  # an ordinary .keras file
+    assert model.output_shape == (None, 3)
+
+
+def test_predict_on_raw_test_rows_reproduces_the_reported_accuracy(exported, tmp_path, runner):
+    import cli
+
+    out, text = exported
+    reported = float(text.split("test accuracy: ")[1].split()[0])
+    frame = _builtin_frame("iris")
+    names = sorted(frame["label"].unique())
+    _, _, test = stratified_split(frame["label"].map(names.index).to_numpy(), seed=1)
+    rows = frame.iloc[test].sample(frac=1.0, random_state=0)  # order must not matter
+    shuffled = rows[list(reversed(rows.columns))]  # nor column order; label column ignored
+    shuffled.to_csv(tmp_path / "new.csv", index=False)
+    result = runner.invoke(cli.main, ["predict", "--model", str(out), "--data",
+                                      str(tmp_path / "new.csv"), "--proba"])
+    assert result.exit_code == 0, result.stderr
+    pred = pd.read_csv(io.StringIO(result.output))
+    assert list(pred.columns) == ["predicted_label"] + [f"p_{n}" for n in names]
+    assert np.allclose(pred[[f"p_{n}" for n in names]].sum(axis=1), 1.0, atol=1e-4)
+    accuracy = float(np.mean(pred["predicted_label"].to_numpy() == rows["label"].to_numpy()))
+    assert accuracy == pytest.approx(reported, abs=1e-4)
+    result = runner.invoke(cli.main, ["predict", "--model", str(out), "--data",
+                                      str(tmp_path / "new.csv"), "--output",
+                                      str(tmp_path / "p.csv")])
+    assert result.exit_code == 0
+    assert pd.read_csv(tmp_path / "p.csv").columns.tolist() == ["predicted_label"]
+
+
+def bad_csvs(tmp_path):
+    frame = _builtin_frame("iris").head(4)
+    frame.drop(columns=["petal width (cm)"]).to_csv(tmp_path / "missing.csv", index=False)
+    words = frame.astype({"sepal length (cm)": object})
+    words.loc[0, "sepal length (cm)"] = "long"
+    words.to_csv(tmp_path / "words.csv", index=False)
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "header.csv").write_text(",".join(frame.columns) + "\n")
+    (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00\x81garbage")
+
+
+@pytest.mark.parametrize("data, message", [
+    ("missing.csv", "missing column(s) in the data: petal width (cm)"),
+    ("words.csv", "column 'sepal length (cm)' has non-numeric"),
+    ("empty.csv", "is empty"), ("header.csv", "has a header but no rows"),
+    ("binary.csv", "not a text CSV"), ("nothere.csv", "data file not found"),
+])
+def test_predict_bad_data(exported, tmp_path, runner, data, message):
+    import cli
+
+    bad_csvs(tmp_path)
+    result = runner.invoke(cli.main, ["predict", "--model", str(exported[0]), "--data",
+                                      str(tmp_path / data)])
+    assert result.exit_code == 1 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def bad_models(tmp_path, good):
+    (tmp_path / "text.keras").write_text("not a zip")
+    with zipfile.ZipFile(tmp_path / "plain.keras", "w") as archive:
+        archive.writestr("config.json", "{}")
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(tmp_path / "broken.keras", "w") as dst:
+        for name in src.namelist():
+            if name != "model.weights.h5":
+                dst.writestr(name, src.read(name))
+        dst.writestr("model.weights.h5", b"truncated")
+
+
+@pytest.mark.parametrize("model, message", [
+    ("nothere.keras", "model file not found"), ("text.keras", "is not a .keras model file"),
+    ("plain.keras", "was not written by `nas export`"),
+    ("broken.keras", "cannot load the model"),
+])
+def test_predict_bad_models(exported, tmp_path, runner, model, message):
+    import cli
+
+    bad_models(tmp_path, exported[0])
+    _builtin_frame("iris").head(3).to_csv(tmp_path / "ok.csv", index=False)
+    result = runner.invoke(cli.main, ["predict", "--model", str(tmp_path / model), "--data",
+                                      str(tmp_path / "ok.csv")])
+    assert result.exit_code == 1 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("setup, args, message", [
+    ({}, ["--output", "m.h5"], "must end in .keras"),
+    ({}, ["--output", "nodir/m.keras"], "folder does not exist"),
+    ({}, ["--rank", "3", "--output", "m.keras"], "--rank 3: event1 has only 2"),
+    ({}, ["--event", "4", "--output", "m.keras"], "no event '4'"),
+    ({"with_config": False}, ["--output", "m.keras"], "no config.json"),
+    ({"fingerprint": "0123"}, ["--output", "m.keras"], "changed since event1"),
+    ({"dataset": "gone.csv", "fingerprint": "x"}, ["--output", "m.keras"],
+     "dataset not found: gone.csv"),
+])
+def test_export_bad_input(tmp_path, runner, monkeypatch, setup, args, message):
+    import cli
+
+    monkeypatch.chdir(tmp_path)
+    make_event(tmp_path / "L", **setup)
+    result = runner.invoke(cli.main, ["export", "--logs-dir", "L"] + args)
+    assert result.exit_code == 1 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "m.keras").exists()
