@@ -76,6 +76,30 @@ TOP_N = 5
 PLOT_ACCURACY_FILE = "accuracy.png"
 
 # --- Image data and CNN spaces (issue 3) ----------------------------------------------
+# Search spaces whose children are CNNs (they read image data sets).
+IMAGE_SPACES = ("cnn", "cell")
+# Layer-by-layer CNN space (Zoph & Le 2016): the choices of each conv layer.
+CNN_KERNEL_SIZES = (1, 3, 5, 7)
+CNN_FILTERS = (16, 24, 32, 48, 64)
+CNN_STRIDES = (1, 2)
+# Max-pool after a layer: 1 = none, 2 = 2x2 max-pool with stride 2.
+CNN_POOLS = (1, 2)
+# NAS-Bench-201-style cell network: N cells per stage (3 stages) and the stem's width
+# (doubled at each reduction block). Small so a CPU trains a child in seconds.
+CELL_CELLS_PER_STAGE = 1
+CELL_BASE_WIDTH = 8
+# Built-in image sets (shipped inside scikit-learn, no download): 8x8 grey digits.
+IMAGE_BUILTIN_DATASETS = ("digits",)
+# Validation and test splits of image sets are capped at this many images (a seeded,
+# stratified sample, the same whatever --subset is), so a CPU search is not spent scoring.
+IMAGE_MAX_VALIDATION = 2000
+IMAGE_MAX_TEST = 5000
+# File suffixes read from a folder with one subfolder of images per class.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+# --augment: random horizontal flips and shifts of up to this fraction of the image size.
+AUGMENT_MAX_SHIFT = 0.1
+# Where CIFAR-10 can be downloaded by hand when keras.datasets cannot reach the internet.
+CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 
 # --- Hybrid accuracy predictor (issue 4) -------------------------------------------------
 # Weight of the predictor's mean-squared error in the controller's joint loss:

@@ -94,6 +94,13 @@ def main() -> None:
               help="Seed for the split, the controller and the children.")
 @LOGS_OPTION
 # --- search options of issue 3 (CNN spaces, image data) go here ---
+@click.option("--space", type=click.Choice(["mlp", "cnn", "cell"]), default="mlp",
+              show_default=True, help="Search space: MLPs, layer-by-layer CNNs (Zoph & Le), "
+                                      "or a NAS-Bench-201 cell; cnn/cell read image data.")
+@click.option("--subset", type=POSITIVE, default=None,
+              help="Train on a stratified sample of this many images (image spaces).")
+@click.option("--augment/--no-augment", default=False, show_default=True,
+              help="Random flips and shifts of training images (image spaces).")
 
 # --- search options of issue 4 (hybrid predictor, screening) go here ---
 @click.option("--predictor/--no-predictor", "use_predictor", default=C.CONTROLLER_USE_PREDICTOR,
@@ -129,11 +136,13 @@ def search(**options) -> None:
       nas search --dataset data.csv --controller-epochs 2 --samples-per-epoch 3
       nas search --resume                      # continue the highest event
       nas search --resume 3 --controller-epochs 20   # continue event 3, longer
+      nas search --space cnn --dataset digits --max-layers 3
+      nas search --space cell --dataset /usr/share/datasets/fashion-mnist --subset 2000
     """
     from mlpnas.checkpoint import resume_config
     from mlpnas.config import SearchConfig
-    from mlpnas.data import load_dataset
     from mlpnas.errors import SearchInterrupted
+    from mlpnas.images import describe_inputs, load_search_dataset
 
     resume, event_dir = options.pop("resume"), None
     if resume is None:
@@ -142,9 +151,9 @@ def search(**options) -> None:
         config, event_dir = resume_config(options["logs_dir"], resume, options,
                                           _explicit_options(options))
     # Bad data fails here, before TensorFlow is imported or an event folder is made.
-    data = load_dataset(config.dataset, config.label, config.keep_columns, config.seed)
+    data = load_search_dataset(config)
     click.echo(f"dataset {data.name}: {len(data.y_train)} train / {len(data.y_val)} val / "
-               f"{len(data.y_test)} test rows, {data.input_shape[0]} features, "
+               f"{len(data.y_test)} test rows, {describe_inputs(data)}, "
                f"{data.n_classes} classes; budget {config.budget} children", err=True)
     try:  # Ctrl-C while TensorFlow loads; the search handles it once it runs
         from mlpnas.search import MLPNAS

@@ -17,7 +17,8 @@ def event_space(event: Event) -> SearchSpace:
     cfg = event.config.get("config", {})
     return make_space(cfg.get("space", "mlp"),
                       max_length=max([cfg.get("max_layers", C.MAX_ARCHITECTURE_LENGTH)]
-                                     + [len(e.tokens) for e in event.entries]))
+                                     + [len(e.tokens) for e in event.entries]),
+                      input_shape=event.config.get("dataset", {}).get("input_shape"))
 
 
 def architecture(event: Event, entry: LogEntry, space: SearchSpace | None = None) -> list[str]:

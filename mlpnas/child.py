@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
+import CONSTANTS as C
 from mlpnas.config import SearchConfig
 from mlpnas.data import Dataset
 from mlpnas.space import SearchSpace
@@ -20,6 +21,7 @@ from mlpnas.tfutil import import_tf
 
 tf, keras = import_tf()
 
+from mlpnas.cnn import build_image_model  # noqa: E402
 from mlpnas.generator import Child, WeightStore, build_mlp  # noqa: E402
 from mlpnas.trainer import fit_evaluate  # noqa: E402
 
@@ -34,10 +36,16 @@ class ChildOutcome:
     stored: dict = field(default_factory=dict)  # weight-store updates (key -> arrays)
 
 
-def build_model(space: SearchSpace, seq: Sequence[int], dataset: Dataset) -> Child:
-    """The Keras model of `seq` in `space` for `dataset`'s inputs and classes."""
+def build_model(space: SearchSpace, seq: Sequence[int], dataset: Dataset,
+                augment: bool = False) -> Child:
+    """The Keras model of `seq` in `space` for `dataset`'s inputs and classes.
+
+    `augment` (image spaces only) puts random flips and shifts in front, active in training.
+    """
     if space.name == "mlp":
         return build_mlp(space, seq, int(np.prod(dataset.input_shape)), dataset.n_classes)
+    if space.name in C.IMAGE_SPACES:
+        return build_image_model(space, seq, dataset.input_shape, dataset.n_classes, augment)
     raise NotImplementedError(f"no model builder for search space {space.name!r}")
 
 
@@ -52,7 +60,7 @@ def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dat
     keras.backend.clear_session()
     gc.collect()
     keras.utils.set_random_seed(child_seed(config, index))
-    child = build_model(space, seq, dataset)
+    child = build_model(space, seq, dataset, augment=config.augment)
     inherited = store.load_into(child) if store is not None else 0
     result = fit_evaluate(child.model, dataset.x_train, dataset.y_train, dataset.x_val,
                           dataset.y_val, config.child_epochs, config.batch_size,

@@ -38,6 +38,8 @@ class SearchConfig:
     seed: int = C.SEED
     logs_dir: str = C.LOGS_DIR
     # --- fields of issue 3 (CNN spaces, image data) ---
+    subset: int | None = None  # train on a stratified sample of this many images
+    augment: bool = False  # random flips and shifts of training images
 
     # --- fields of issue 4 (hybrid predictor, screening) ---
     screen: int = C.SCREEN_FACTOR

@@ -20,6 +20,15 @@ replay of EVERY (sequence, accuracy) pair observed so far, jointly with the poli
 controller step minimises policy loss - entropy bonus + predictor_weight * MSE(replay);
 after the update, `predictor_steps` more steps on the MSE alone (own optimizer, policy
 head untouched) let the predictor keep up as the replay grows.
+
+Skip connections (Zoph & Le 2016, section 3.3): in a space with pairwise skip decisions
+(`space.skip_anchors()`, e.g. the cnn space), the token at a skip step t, deciding
+whether layer j feeds the current layer, is not drawn from the softmax head but from
+P(yes) = sigmoid(v^T tanh(W_prev h_j + W_curr h_t)), where h_t is the LSTM's hidden
+state at step t and h_j the one at layer j's anchor step. It is written as the logits
+(0 for 'no', the score for 'yes') of a softmax over the two valid tokens, which is that
+sigmoid exactly; so the binary skip tokens are ordinary tokens of the sequence, and
+their log-probabilities and entropies enter the REINFORCE loss like any other.
 """
 
 from __future__ import annotations
@@ -60,7 +69,8 @@ class ControllerConfig:
 class PolicyNetwork(keras.Model):
     """Token embedding -> LSTM cell -> logits over the vocabulary, one step at a time."""
 
-    def __init__(self, vocab_size: int, cfg: ControllerConfig, seed: int) -> None:
+    def __init__(self, vocab_size: int, cfg: ControllerConfig, seed: int,
+                 skip_attention: bool = False) -> None:
         super().__init__()
         init = keras.initializers.RandomUniform(-0.1, 0.1, seed=seed)
         self.embedding = keras.layers.Embedding(vocab_size + 1, cfg.embedding_dim,
@@ -77,6 +87,18 @@ class PolicyNetwork(keras.Model):
                 seed=seed + 4)) if cfg.use_predictor else None
         if self.predictor is not None:
             self.predictor.build((None, cfg.lstm_dim))
+        if skip_attention:  # Zoph & Le 3.3: W_prev, W_curr and v of the skip sigmoid
+            dense = [keras.layers.Dense(
+                units, use_bias=False,
+                kernel_initializer=keras.initializers.GlorotUniform(seed=seed + k))
+                for k, units in ((5, cfg.lstm_dim), (6, cfg.lstm_dim), (7, 1))]
+            for layer in dense:  # built here: `call` does not use them
+                layer.build((None, cfg.lstm_dim))
+            self.skip_prev, self.skip_curr, self.skip_v = dense
+
+    def skip_logit(self, h_prev, h_curr):
+        """Zoph & Le's v^T tanh(W_prev h_j + W_curr h_i) over the last axis."""
+        return tf.squeeze(self.skip_v(tf.tanh(self.skip_prev(h_prev) + self.skip_curr(h_curr))), -1)
 
     def initial_state(self, batch: int) -> list:
         """Zero LSTM state for a batch."""
@@ -121,7 +143,8 @@ class Controller:
         self.space = space
         self.cfg = cfg or ControllerConfig()
         self.rng = np.random.default_rng(seed)
-        self.net = PolicyNetwork(space.vocab_size, self.cfg, seed)
+        self.skips = space.skip_anchors()  # skip step -> anchor step of the earlier layer
+        self.net = PolicyNetwork(space.vocab_size, self.cfg, seed, skip_attention=bool(self.skips))
         self.net(np.zeros((1, space.max_length), dtype="int32"))  # build the weights
         self._init_predictor()
         self.optimizer = keras.optimizers.Adam(self.cfg.learning_rate,
@@ -144,12 +167,14 @@ class Controller:
         seqs: list[list[int]] = [[] for _ in range(m)]
         tokens = np.zeros(m, dtype="int32")
         state = self.net.initial_state(m)
-        for _ in range(self.space.max_length):
+        hiddens: list = []
+        for t in range(self.space.max_length):
             live = [i for i, s in enumerate(seqs) if not self.space.is_complete(s)]
             if not live:
                 break
-            logits, _, state = self.net.step(tokens, state)
-            logits = logits.numpy()
+            logits, hidden, state = self.net.step(tokens, state)
+            hiddens.append(hidden)
+            logits = self._skip_step_logits(t, hiddens) if t in self.skips else logits.numpy()
             masks = np.stack([self.space.valid_next(seqs[i]) for i in live])
             probs = self._masked_probs(logits[live], masks)
             for row, i in enumerate(live):
@@ -157,6 +182,32 @@ class Controller:
                 seqs[i].append(tok)
                 tokens[i] = tok
         return seqs
+
+    def _skip_step_logits(self, t: int, hiddens: list) -> np.ndarray:
+        """Logits of skip step t while sampling: 0 for 'no', the pair score for 'yes'."""
+        score = self.net.skip_logit(hiddens[self.skips[t]], hiddens[t]).numpy()
+        logits = np.zeros((len(score), self.space.vocab_size + 1), dtype="float32")
+        logits[:, self.space.skip_yes] = score
+        return logits
+
+    def _skip_variables(self) -> list:
+        """The skip sigmoid's weights (policy weights, like the head's)."""
+        layers = (self.net.skip_prev, self.net.skip_curr, self.net.skip_v) if self.skips else ()
+        return [v for layer in layers for v in layer.trainable_variables]
+
+    def _with_skip_logits(self, logits, hiddens):
+        """Teacher-forced logits (batch, T, V+1) with every skip step's replaced likewise."""
+        if not self.skips:
+            return logits
+        steps = sorted(self.skips)
+        score = self.net.skip_logit(tf.gather(hiddens, [self.skips[t] for t in steps], axis=1),
+                                    tf.gather(hiddens, steps, axis=1))  # (batch, skips)
+        at = np.zeros(logits.shape[1], dtype="int32")  # step -> its column in `score`
+        at[steps] = np.arange(len(steps))
+        is_skip = np.zeros((1, logits.shape[1], 1), dtype=bool)
+        is_skip[0, steps] = True
+        yes = tf.one_hot(self.space.skip_yes, logits.shape[-1])
+        return tf.where(is_skip, tf.gather(score, at, axis=1)[..., None] * yes, logits)
 
     # --- log-probabilities and the update ---------------------------------------------------
 
@@ -178,6 +229,7 @@ class Controller:
     def _log_probs(self, inputs, actions, valid):
         """Per-step log pi(a_t | a_<t) and entropies under the masked softmax."""
         logits, hiddens = self.net.unroll(inputs)
+        logits = self._with_skip_logits(logits, hiddens)
         logits = tf.where(valid, logits / self.cfg.temperature, _NEG)
         logp_all = tf.nn.log_softmax(logits, axis=-1)
         logp = tf.reduce_sum(tf.one_hot(actions, logits.shape[-1]) * logp_all, axis=-1)
@@ -271,7 +323,7 @@ class Controller:
 
     def _predictor_variables(self) -> list:
         """The trunk (embedding, LSTM) and the predictor head: not the policy head."""
-        head = {id(v) for v in self.net.head.trainable_variables}
+        head = {id(v) for v in self.net.head.trainable_variables + self._skip_variables()}
         return [v for v in self.net.trainable_variables if id(v) not in head]
 
     def _encode(self, seqs: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:

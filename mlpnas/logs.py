@@ -227,11 +227,14 @@ def _scan(data: bytes) -> None:
                 raise pickle.UnpicklingError(f"refused to load {module}.{name}")
 
 
-def safe_unpickle(data: bytes, source: str = "log") -> Any:
-    """Unpickle plain containers, scalars and numpy values only; never run code."""
+def safe_unpickle(data: bytes, source: str = "log", encoding: str = "ASCII") -> Any:
+    """Unpickle plain containers, scalars and numpy values only; never run code.
+
+    `encoding="bytes"` reads Python 2 pickles such as the CIFAR-10 batches.
+    """
     try:
         _scan(data)
-        return _SafeUnpickler(io.BytesIO(data)).load()
+        return _SafeUnpickler(io.BytesIO(data), encoding=encoding).load()
     except pickle.UnpicklingError as exc:
         reason = " ".join(str(exc).split())  # one line, whatever the pickle module says
         raise NasError(f"{source}: unsafe or corrupted pickle ({reason})") from None

@@ -32,8 +32,9 @@ import numpy as np
 import CONSTANTS as C
 from mlpnas import __version__, checkpoint, logs, prediction, screening
 from mlpnas.config import SearchConfig
-from mlpnas.data import Dataset, load_dataset
+from mlpnas.data import Dataset
 from mlpnas.errors import NasError, SearchInterrupted
+from mlpnas.images import load_search_dataset
 from mlpnas.space import make_space
 from mlpnas.strategies import Strategy, make_strategy
 from mlpnas.tfutil import import_tf, seed_everything
@@ -81,10 +82,10 @@ class MLPNAS:
         self.config = config or SearchConfig()
         screening.check_screening(self.config)
         seed_everything(self.config.seed)
-        self.dataset = dataset or load_dataset(self.config.dataset, self.config.label,
-                                               self.config.keep_columns, self.config.seed)
+        self.dataset = dataset or load_search_dataset(self.config)
         self.space = make_space(self.config.space, max_length=self.config.max_layers,
-                                dropout=self.config.dropout)
+                                dropout=self.config.dropout,
+                                input_shape=self.dataset.input_shape)
         self.strategy = strategy or make_strategy(self.config.strategy, self.space,
                                                   self.config, self.config.seed)
         self.store = WeightStore()
@@ -200,6 +201,7 @@ class MLPNAS:
         """
         index = len(self.entries)
         meta = {"layers": self.space.layer_strings(seq, self.dataset.n_classes),
+                "description": self.space.describe(seq, self.dataset.n_classes),
                 "controller_epoch": epoch, "child_index": index,
                 "epochs": self.config.child_epochs, "failed": False}
         store = self.store if self.config.one_shot else None

@@ -7,6 +7,7 @@ Token ids run from 1 to `vocab_size`; id 0 is reserved (the controller's start t
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from typing import Any, Sequence
 
@@ -42,6 +43,13 @@ class SearchSpace(ABC):
     def describe(self, seq: Sequence[int], n_classes: int | None = None) -> str:
         """One-line description of a sequence."""
         return str(self.decode(seq, n_classes))
+
+    def skip_anchors(self) -> dict[int, int]:
+        """Positions of pairwise skip decisions -> the earlier step they attend to.
+
+        Empty for spaces without them; see mlpnas.cnn_space and the controller.
+        """
+        return {}
 
     def layer_strings(self, seq: Sequence[int], n_classes: int | None = None) -> list[str]:
         """Each decoded layer as a string (what logs and JSON output store)."""
@@ -237,8 +245,17 @@ class CellSpace(SearchSpace):
 
 
 def make_space(name: str, **kwargs: Any) -> SearchSpace:
-    """The search space called `name` ('mlp', 'cell'; other spaces register here)."""
-    spaces = {"mlp": MLPSpace, "cell": CellSpace}
+    """The search space called `name` ('mlp', 'cell', 'cnn').
+
+    Each space gets only the keyword arguments its constructor names (so a caller can
+    pass e.g. `input_shape` whatever the space).
+    """
+    from mlpnas.cnn_space import CNNSpace
+
+    spaces = {"mlp": MLPSpace, "cell": CellSpace, "cnn": CNNSpace}
     if name not in spaces:
         raise NasError(f"unknown search space {name!r}; choose one of {sorted(spaces)}")
+    params = inspect.signature(spaces[name].__init__).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        kwargs = {k: v for k, v in kwargs.items() if k in params}
     return spaces[name](**kwargs)
