@@ -25,7 +25,8 @@ from mlpnas.config import SearchConfig  # noqa: E402
 from mlpnas.images import load_images  # noqa: E402
 
 FASHION = "/usr/share/datasets/fashion-mnist"
-BASELINE = [dict(kernel=3, filters=32, stride=1, pool=2), dict(kernel=3, filters=64, stride=1, pool=2)]
+BASELINE = [dict(kernel=3, filters=32, stride=1, pool=2),
+            dict(kernel=3, filters=64, stride=1, pool=2)]
 
 
 def parse_args() -> argparse.Namespace:

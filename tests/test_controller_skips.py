@@ -35,7 +35,7 @@ def test_skip_steps_use_the_pair_sigmoid_in_sampling_and_in_the_loss():
     seq = space.encode([layer, {**layer, "inputs": [0]}, {**layer, "inputs": [1]}])
     # replay the sequence step by step, as sampling does
     state, tokens, hiddens = ctrl.net.initial_state(1), np.zeros(1, "int32"), []
-    for t, tok in enumerate(seq):
+    for tok in seq:
         _, hidden, state = ctrl.net.step(tokens, state)
         hiddens.append(hidden)
         tokens[0] = tok
