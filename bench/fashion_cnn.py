@@ -32,9 +32,9 @@ BASELINE = [dict(kernel=3, filters=32, stride=1, pool=2),
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", default=FASHION, help="Fashion-MNIST IDX folder")
-    p.add_argument("--subset", type=int, default=2000, help="training images")
-    p.add_argument("--controller-epochs", type=int, default=5)
-    p.add_argument("--samples-per-epoch", type=int, default=4)
+    p.add_argument("--subset", type=int, default=3000, help="training images")
+    p.add_argument("--controller-epochs", type=int, default=8)
+    p.add_argument("--samples-per-epoch", type=int, default=5)
     p.add_argument("--child-epochs", type=int, default=3)
     p.add_argument("--max-layers", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)

@@ -69,7 +69,7 @@ def conv_bn(x, kernel: int, filters: int, stride: int, position: str, op: str, k
         x = keras.layers.ReLU()(x)
     x = keras.layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False,
                             name=f"{position}.conv")(x)
-    x = keras.layers.BatchNormalization(name=f"{position}.bn")(x)
+    x = keras.layers.BatchNormalization(momentum=C.CNN_BN_MOMENTUM, name=f"{position}.bn")(x)
     keys[f"{position}.conv"] = key
     keys[f"{position}.bn"] = ("batchnorm",) + key[1:]
     return keras.layers.ReLU()(x) if relu_after and not relu_first else x
@@ -186,7 +186,7 @@ def build_cell_network(space: CellSpace, seq: Sequence[int], input_shape: Sequen
             x = reduction(x, width * 2 ** stage, f"reduce{stage}", keys)
         for c in range(cells):
             x = cell(x, ops, width * 2 ** stage, f"cell{stage}.{c}", keys)
-    x = keras.layers.BatchNormalization(name="last.bn")(x)
+    x = keras.layers.BatchNormalization(momentum=C.CNN_BN_MOMENTUM, name="last.bn")(x)
     keys["last.bn"] = ("batchnorm", "last", int(x.shape[-1]), 1, int(x.shape[-1]), "last")
     x = keras.layers.GlobalAveragePooling2D()(keras.layers.ReLU()(x))
     return make_child(inputs, classifier(x, n_classes, keys), keys)
