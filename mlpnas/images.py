@@ -106,7 +106,8 @@ def read_cifar10_keras() -> RawImages:
     try:
         (x, y), (xt, yt) = keras.datasets.cifar10.load_data()
     except Exception as exc:  # no network, a proxy, a broken cache...
-        raise NasError(f"cannot get CIFAR-10 through keras.datasets ({type(exc).__name__}); "
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        raise NasError(f"cannot get CIFAR-10 through keras.datasets ({reason}); "
                        f"offline, download {C.CIFAR10_URL} elsewhere and pass "
                        "--dataset /path/to/cifar-10-python.tar.gz (or its extracted folder)"
                        ) from None
