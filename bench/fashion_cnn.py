@@ -6,7 +6,7 @@ same images as every child), the mean reward per controller epoch, the wall time
 the machine load it ran under. Reads Debian's dataset-fashion-mnist
 (`apt-get install dataset-fashion-mnist`) from /usr/share/datasets/fashion-mnist.
 
-    python bench/fashion_cnn.py                      # about 20 minutes on 2 free cores
+    python bench/fashion_cnn.py                      # 19 min on 2 shared cores, load 8-11
     python bench/fashion_cnn.py --controller-epochs 2 --samples-per-epoch 3   # quicker
 """
 
