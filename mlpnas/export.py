@@ -22,8 +22,9 @@ import pandas as pd
 import CONSTANTS as C
 from mlpnas.analysis import top_n
 from mlpnas.config import SearchConfig
-from mlpnas.data import Dataset, Preprocessing, drop_index_column, load_dataset, read_csv
+from mlpnas.data import Dataset, Preprocessing, drop_index_column, read_csv
 from mlpnas.errors import NasError
+from mlpnas.images import load_search_dataset
 from mlpnas.logs import Event, load_event
 from mlpnas.space import make_space
 
@@ -68,7 +69,7 @@ def _output_path(output: str | os.PathLike) -> Path:
 
 
 def _search_data(config: SearchConfig, event: Event) -> Dataset:
-    data = load_dataset(config.dataset, config.label, config.keep_columns, config.seed)
+    data = load_search_dataset(config)  # images for the cnn/cell spaces (issue 3)
     recorded = event.config.get("dataset", {}).get("fingerprint")
     if recorded and recorded != data.fingerprint:
         raise NasError(f"the data of {config.dataset} changed since {event.name} was searched "
@@ -105,7 +106,8 @@ def _retrain(config: SearchConfig, tokens: list, data: Dataset, epochs: int) -> 
     from mlpnas.trainer import ChildTrainingError, accuracy, fit_evaluate
 
     seed_everything(config.seed)
-    space = make_space(config.space, max_length=config.max_layers, dropout=config.dropout)
+    space = make_space(config.space, max_length=config.max_layers, dropout=config.dropout,
+                       input_shape=data.input_shape)
     model = build_model(space, tokens, data).model
     x = np.concatenate([data.x_train, data.x_val])
     y = np.concatenate([data.y_train, data.y_val])

@@ -38,6 +38,11 @@ def test_cnn_search_logs_readable_layer_descriptions(runner, tmp_path):
     assert all(e.meta["description"] in top.output for e in event.entries)
     plot = runner.invoke(main, ["plot-accuracy", "--logs-dir", str(tmp_path)])
     assert plot.exit_code == 0 and Path(plot.output.strip()).exists()
+    out = tmp_path / "cnn.keras"
+    export = runner.invoke(main, ["export", "--logs-dir", str(tmp_path), "--epochs", "1",
+                                  "--output", str(out)])
+    assert export.exit_code == 0, (export.output, export.exception)
+    assert out.exists() and "conv" in export.output
 
 
 def test_cell_search_prints_nas_bench_201_strings_without_tensorflow(runner, tmp_path):
