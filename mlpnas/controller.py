@@ -263,7 +263,9 @@ class Controller:
                 loss += self.cfg.predictor_weight * self._predictor_loss(*replay)
         variables = self.net.trainable_variables
         grads = tape.gradient(loss, variables)
-        self.optimizer.apply_gradients(zip(grads, variables))
+        # Variables the loss does not reach (the predictor head while its replay is still
+        # empty) get no gradient; leave them out rather than warn on every step.
+        self.optimizer.apply_gradients([(g, v) for g, v in zip(grads, variables) if g is not None])
         return policy_loss, mean_entropy
 
     def update(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float]) -> dict:
