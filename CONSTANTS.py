@@ -127,6 +127,21 @@ SCREEN_MIN_SELECTION_PROB = 0.05
 PLOT_PREDICTOR_FILE = "predictor.png"
 
 # --- Strategies and benchmarks (issue 5) -------------------------------------------------
+# Regularized evolution (Real et al. 2019): population size P (the first P children are
+# uniformly random) and tournament size S (members drawn per child; the best is mutated).
+EVOLUTION_POPULATION = 20
+EVOLUTION_SAMPLE_SIZE = 5
+# `nas bench`: evaluations per search, searches (seeds) per strategy, strategies compared.
+BENCH_BUDGET = 200
+BENCH_SEEDS = 20
+BENCH_STRATEGIES = ("rl", "random", "evolution")
+BENCH_DEFAULT = "nb201-cifar10"
+# Budgets at which the regret is reported (those up to --budget, and --budget itself).
+BENCH_REPORT_BUDGETS = (25, 50, 100, 200, 500, 1000)
+# Worker processes for the searches of `nas bench` (each RL worker imports TensorFlow).
+BENCH_JOBS = 2
+# Anytime regret plot written by `nas bench` (in the logs folder unless --plot is given).
+BENCH_PLOT_FILE = "bench_{benchmark}.png"
 
 # --- Fast and parallel children (issue 6) ------------------------------------------------
 

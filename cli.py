@@ -78,7 +78,7 @@ def main() -> None:
 @click.option("--label", default=None, help="Target column (default: the last column).")
 @click.option("--keep-column", "keep_columns", multiple=True, metavar="NAME",
               help="Keep a column even though it determines the label (repeatable).")
-@click.option("--strategy", type=click.Choice(["rl", "random"]), default="rl",
+@click.option("--strategy", type=click.Choice(["rl", "random", "evolution"]), default="rl",
               show_default=True, help="How architectures are proposed.")
 @click.option("--controller-epochs", type=POSITIVE, default=C.CONTROLLER_SAMPLING_EPOCHS,
               show_default=True, help="Controller epochs (sample, train, update).")
@@ -113,6 +113,10 @@ def main() -> None:
               show_default=True, help="Controller epochs of plain sampling before screening.")
 
 # --- search options of issue 5 (strategies) go here ---
+@click.option("--population", type=POSITIVE, default=C.EVOLUTION_POPULATION, show_default=True,
+              help="Evolution: population size P (the first P children are random).")
+@click.option("--sample-size", type=POSITIVE, default=C.EVOLUTION_SAMPLE_SIZE,
+              show_default=True, help="Evolution: tournament size S (best of S is mutated).")
 
 # --- search options of issue 6 (workers, Ray) go here ---
 
@@ -485,6 +489,69 @@ def predict_command(model_path, data_path, proba, output) -> None:
         with open(output, "w") as fh:
             fh.write(text)
         click.echo(f"{len(frame)} predictions written to {output}", err=True)
+
+
+@main.command("bench")
+@click.option("--benchmark", default=C.BENCH_DEFAULT, show_default=True,
+              help="Table to search (see --list), e.g. nb201-cifar100, hpobench-australian.")
+@click.option("--strategies", default=",".join(C.BENCH_STRATEGIES), show_default=True,
+              help="Comma-separated strategies to compare (rl, random, evolution).")
+@click.option("--budget", type=POSITIVE, default=C.BENCH_BUDGET, show_default=True,
+              help="Evaluations (table look-ups) per search.")
+@click.option("--seeds", type=POSITIVE, default=C.BENCH_SEEDS, show_default=True,
+              help="Searches per strategy, with seeds --seed, --seed+1, ...")
+@click.option("--seed", type=int, default=C.SEED, show_default=True, help="First seed.")
+@click.option("--samples-per-epoch", type=POSITIVE, default=C.SAMPLES_PER_CONTROLLER_EPOCH,
+              show_default=True, help="Sequences asked for at a time (controller batch).")
+@click.option("--population", type=POSITIVE, default=C.EVOLUTION_POPULATION,
+              show_default=True, help="Evolution: population size P.")
+@click.option("--sample-size", type=POSITIVE, default=C.EVOLUTION_SAMPLE_SIZE,
+              show_default=True, help="Evolution: tournament size S.")
+@click.option("--jobs", type=POSITIVE, default=C.BENCH_JOBS, show_default=True,
+              help="Worker processes (searches run in parallel over seeds).")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Anytime regret PNG (default: <logs-dir>/"
+                   f"{C.BENCH_PLOT_FILE.format(benchmark='<benchmark>')}).")
+@LOGS_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option("--list", "list_only", is_flag=True, help="List the benchmark tables and exit.")
+def bench_command(benchmark, strategies, budget, seeds, seed, samples_per_epoch, population,
+                  sample_size, jobs, plot, logs_dir, as_json, list_only) -> None:
+    """Compare search strategies on tabulated benchmarks (a table look-up is the reward).
+
+    Needs the bench extra: pip install 'nas[bench]'. Progress goes to stderr.
+
+    \b
+    Examples:
+      nas bench --list
+      nas bench --benchmark nb201-cifar10 --strategies rl,random,evolution --budget 200 --seeds 20
+      nas bench --benchmark hpobench-australian --budget 100 --seeds 5 --json
+    """
+    from pathlib import Path
+
+    from mlpnas import bench as B
+    from mlpnas.config import SearchConfig
+    from mlpnas.plots import plot_regret
+    from mlpnas.tables import describe_benchmarks
+
+    if list_only:
+        for line in describe_benchmarks():
+            click.echo(line)
+        return
+    config = SearchConfig(samples_per_epoch=samples_per_epoch, population=population,
+                          sample_size=sample_size)
+    result = B.run_bench(benchmark, B.parse_strategies(strategies), budget,
+                         list(range(seed, seed + seeds)), config, jobs,
+                         progress=lambda line: click.echo(line, err=True))
+    output = plot or Path(logs_dir) / C.BENCH_PLOT_FILE.format(benchmark=benchmark)
+    png = plot_regret(result.regret, output, f"{benchmark}: anytime regret", result.unit)
+    if as_json:
+        _print_json(B.summarize(result))
+        click.echo(f"regret plot: {png}", err=True)
+        return
+    for line in B.format_summary(result):
+        click.echo(line)
+    click.echo(f"regret plot: {png}")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ class SearchConfig:
     screen_warmup: int = C.SCREEN_WARMUP_EPOCHS
 
     # --- fields of issue 5 (strategies) ---
+    population: int = C.EVOLUTION_POPULATION
+    sample_size: int = C.EVOLUTION_SAMPLE_SIZE
 
     # --- fields of issue 6 (workers, Ray) ---
 

@@ -152,6 +152,8 @@ class Controller:
         self.optimizer.build(self.net.trainable_variables)
         self.baseline: float | None = None
         self._train_step = tf.function(self._train_step_impl, reduce_retracing=True)
+        # One compiled LSTM step: eager Keras calls cost ~10x more per sampling step.
+        self._step = tf.function(self.net.step, reduce_retracing=True)
 
     # --- sampling ------------------------------------------------------------------------
 
@@ -172,7 +174,7 @@ class Controller:
             live = [i for i, s in enumerate(seqs) if not self.space.is_complete(s)]
             if not live:
                 break
-            logits, hidden, state = self.net.step(tokens, state)
+            logits, hidden, state = self._step(tf.constant(tokens), state)
             hiddens.append(hidden)
             logits = self._skip_step_logits(t, hiddens) if t in self.skips else logits.numpy()
             masks = np.stack([self.space.valid_next(seqs[i]) for i in live])
