@@ -532,7 +532,7 @@ def bench_command(benchmark, strategies, budget, seeds, seed, samples_per_epoch,
     from mlpnas import bench as B
     from mlpnas.config import SearchConfig
     from mlpnas.plots import plot_regret
-    from mlpnas.tables import describe_benchmarks
+    from mlpnas.benchmarks import describe_benchmarks
 
     if list_only:
         for line in describe_benchmarks():

@@ -166,3 +166,29 @@ def plot_predictor(event: Event, output: str | Path) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left")
     return save_figure(fig, output)
+
+
+def plot_regret(regret: dict, output: str | Path, title: str, unit: str) -> Path:
+    """Anytime regret: median (line) and interquartile range (band) per strategy."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, traces in regret.items():
+        traces = np.asarray(traces)
+        x = np.arange(1, traces.shape[1] + 1)
+        q1, med, q3 = np.percentile(traces, [25, 50, 75], axis=0)
+        (line,) = ax.plot(x, med, label=f"{name} (median, {len(traces)} seeds)")
+        ax.fill_between(x, q1, q3, color=line.get_color(), alpha=0.2)
+    ax.set_yscale("symlog", linthresh=_linthresh(regret))
+    ax.set_xlabel("evaluations")
+    ax.set_ylabel(f"regret ({unit})")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="upper right")
+    return save_figure(fig, output)
+
+
+def _linthresh(regret: dict) -> float:
+    """Below this the regret axis is linear (so that a regret of 0 can be drawn)."""
+    positive = np.concatenate([np.ravel(t) for t in regret.values()])
+    positive = positive[positive > 0]
+    return float(np.percentile(positive, 5)) if len(positive) else 1.0
