@@ -172,12 +172,12 @@ def format_summary(result: BenchResult) -> list[str]:
     ref = reference(names)
     lines = [f"{result.benchmark}: regret in {result.unit} (median [q1, q3] over "
              f"{len(result.seeds)} seeds), by number of evaluations"]
-    lines.append(f"{'strategy':<10}" + "".join(f"{b:>26}" for b in budgets))
-    for s in names:
-        cells = [summary["results"][s][str(b)] for b in budgets]
-        lines.append(f"{s:<10}" + "".join(
-            f"{c['median_regret']:>10.4g} [{c['iqr'][0]:.4g}, {c['iqr'][1]:.4g}]".rjust(26)
-            for c in cells))
+    cells = {s: [summary["results"][s][str(b)] for b in budgets] for s in names}
+    text = {s: [f"{c['median_regret']:.4g} [{c['iqr'][0]:.3g}, {c['iqr'][1]:.3g}]"
+                for c in row] for s, row in cells.items()}
+    width = 2 + max(len(t) for row in text.values() for t in row)
+    lines.append(f"{'strategy':<10}" + "".join(f"{b:>{width}}" for b in budgets))
+    lines += [f"{s:<10}" + "".join(f"{t:>{width}}" for t in text[s]) for s in names]
     for s in names:
         if s != ref:
             ps = [p_value(result.regret[ref][:, b - 1], result.regret[s][:, b - 1])

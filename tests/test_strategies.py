@@ -126,3 +126,23 @@ def test_make_strategy_reads_population_and_sample_size():
 def test_random_counts_match_brute_force():
     space = MLPSpace(max_length=4, units=(8, 16, 32), activations=("relu", "tanh"))
     assert RandomStrategy(space).completions(()) == len(all_valid(space))
+
+
+def test_search_runs_with_evolution(runner, tmp_path):
+    from cli import main
+    from mlpnas.logs import load_event
+
+    result = runner.invoke(main, [
+        "search", "--dataset", "wine", "--strategy", "evolution", "--controller-epochs", "2",
+        "--samples-per-epoch", "3", "--child-epochs", "1", "--population", "2",
+        "--sample-size", "2", "--logs-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    event = load_event(tmp_path, None)
+    assert len(event.entries) == 6
+    space = MLPSpace()
+    assert all(space.is_valid(e.tokens) for e in event.entries)
+    # epoch 0: 3 random children, the last 2 stay (P = 2); epoch 1: 3 mutants of those 2
+    seqs = [list(e.tokens) for e in event.entries]
+    for child in seqs[3:]:
+        assert any(len(child) == len(p) and sum(a != b for a, b in zip(child, p)) == 1
+                   for p in seqs[1:3])
