@@ -17,7 +17,11 @@ def _reward(seq):
 
 def test_learns_synthetic_best_sequence():
     space = MLPSpace(max_length=4)
-    ctl = Controller(space, ControllerConfig(learning_rate=0.02, train_steps=2), seed=1)
+    # Pinned: this deceptive reward (3 of 4 tokens right scores 0.75) was calibrated for a
+    # greedy controller; the tuned defaults (temperature 2, entropy 0.01) explore more.
+    cfg = ControllerConfig(learning_rate=0.02, train_steps=2, entropy_weight=0.0001,
+                           temperature=1.0)
+    ctl = Controller(space, cfg, seed=1)
     uniform_like = float(np.exp(ctl.sequence_log_prob([BEST])[0]))
     for _ in range(60):
         seqs = ctl.sample(16)
