@@ -102,11 +102,15 @@ def test_evolution_first_population_random_then_mutants_of_the_tournament_winner
         assert sum(a != b for a, b in zip(child, best)) == 1
 
 
-def test_evolution_state_round_trip():
+def test_evolution_state_round_trip_through_the_checkpoint_unpickler():
+    import pickle
+
+    from mlpnas.logs import safe_unpickle
+
     evo = EvolutionStrategy(CellSpace(), population=3, sample_size=2, seed=4)
     seqs = evo.ask(3)
     evo.tell(seqs, [0.3, 0.1, 0.2])
-    state = evo.get_state()
+    state = safe_unpickle(pickle.dumps(evo.get_state()), "checkpoint")  # what resume reads
     first = evo.ask(5)
     other = EvolutionStrategy(CellSpace(), population=3, sample_size=2, seed=99)
     other.set_state(state)
