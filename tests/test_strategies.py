@@ -8,6 +8,7 @@ import pytest
 
 from mlpnas.config import SearchConfig
 from mlpnas.errors import NasError
+from mlpnas.cnn_space import CNNSpace
 from mlpnas.space import CellSpace, MLPSpace
 from mlpnas.strategies import EvolutionStrategy, RandomStrategy, make_strategy
 from mlpnas.benchmarks import GridSpace
@@ -52,6 +53,7 @@ def test_random_same_seed_same_sequences_and_state_round_trip():
 
 
 @pytest.mark.parametrize("space", [small_mlp(), MLPSpace(max_length=5), CellSpace(),
+                                   CNNSpace(max_length=3, input_shape=(8, 8)),
                                    GridSpace({"a": [1, 2, 3], "b": ["x", "y"]})])
 def test_mutation_changes_exactly_one_token_to_a_different_valid_value(space):
     evo = EvolutionStrategy(space, population=4, sample_size=2, seed=0)
