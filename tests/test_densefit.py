@@ -62,6 +62,7 @@ def test_one_trace_serves_every_child_of_a_depth():
     fn = densefit.compiled_train("adam", 3)
     before = fn.experimental_get_tracing_count()
     for widths, acts in [([8, 5], ["relu", "tanh"]), ([16, 2], ["sigmoid", "elu"])]:
+        keras.backend.clear_session()  # as between the children of a search
         trainer.fit_evaluate(_mlp(widths, acts, dropout=0.2), x, y, xv, yv, epochs=1,
                              batch_size=16)
     assert fn.experimental_get_tracing_count() - before <= 1

@@ -8,7 +8,7 @@ import numpy as np
 
 from mlpnas.config import SearchConfig
 from mlpnas.data import prepare_tabular
-from mlpnas.executors import CrashOnce, ProcessExecutor, SerialExecutor, make_executor
+from mlpnas.executors import CrashingTask, ProcessExecutor, SerialExecutor, make_executor
 from mlpnas.space import MLPSpace
 from tests.conftest import make_frame
 
@@ -52,7 +52,8 @@ def test_worker_processes_retry_a_killed_worker_and_are_reproducible(tmp_path):
     store.weights[("dense", width, 8, "sigmoid")] = [np.ones((width, 8), "float32"),
                                                     np.zeros(8, "float32")]
     before = store.get_state()
-    with ProcessExecutor(space, data, config, CrashOnce(1, tmp_path), workers=2) as executor:
+    crashes = CrashingTask({1: 1}, tmp_path)  # child 1 takes its worker down once
+    with ProcessExecutor(space, data, config, crashes, workers=2) as executor:
         first = list(executor.run(seqs, 0, store))
         again = list(executor.run(seqs, 0, store))
     assert [r.index for r in first] == [0, 1, 2]
