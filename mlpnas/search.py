@@ -41,7 +41,7 @@ from mlpnas.tfutil import import_tf, seed_everything
 
 tf, keras = import_tf()
 
-from mlpnas.child import build_model  # noqa: E402  (needs TF set up first)
+from mlpnas.child import build_model, train_child  # noqa: E402  (needs TF set up first)
 from mlpnas.generator import WeightStore  # noqa: E402
 from mlpnas.trainer import accuracy  # noqa: E402
 
@@ -71,6 +71,11 @@ def versions() -> dict:
             "numpy": np.__version__, "pandas": pandas.__version__}
 
 
+def _train_child(*args):
+    """`train_child`, looked up when called (so tests can replace it in this module)."""
+    return train_child(*args)
+
+
 class MLPNAS:
     """One architecture search, from configuration to a complete event folder."""
 
@@ -91,7 +96,8 @@ class MLPNAS:
                                                   self.config, self.config.seed)
         self.store = WeightStore()
         # Where children train (issue 6): in this process, worker processes or Ray tasks.
-        self.executor = executor or make_executor(self.space, self.dataset, self.config)
+        self.executor = executor or make_executor(self.space, self.dataset, self.config,
+                                                  task=_train_child)
         self.progress = progress or (lambda line: None)
         self.on_event = on_event or (lambda path: None)  # told the event folder once open
         self.entries: list = []
