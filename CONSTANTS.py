@@ -147,6 +147,13 @@ BENCH_JOBS = 2
 BENCH_PLOT_FILE = "bench_{benchmark}.png"
 
 # --- Fast and parallel children (issue 6) ------------------------------------------------
+# Worker processes (or Ray tasks at a time) training the children of a controller epoch;
+# 1 trains them one after another in the search process itself.
+WORKERS = 1
+# Ray cluster to run children on ("auto", "ray://host:port"); None: no Ray.
+RAY_ADDRESS = None
+# Tries of a child whose worker process or Ray task dies (then it is recorded as failed).
+CHILD_MAX_ATTEMPTS = 2
 
 # --- Resume, failures, export (issue 7) --------------------------------------------------
 # The search stops (log intact) after this many failed children in a row.

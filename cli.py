@@ -119,6 +119,12 @@ def main() -> None:
               show_default=True, help="Evolution: tournament size S (best of S is mutated).")
 
 # --- search options of issue 6 (workers, Ray) go here ---
+@click.option("--workers", type=POSITIVE, default=C.WORKERS, show_default=True,
+              help="Worker processes training the children of a controller epoch "
+                   "(with --ray-address: Ray tasks at a time).")
+@click.option("--ray-address", default=C.RAY_ADDRESS, metavar="ADDRESS",
+              help="Train children as tasks on this Ray cluster ('auto', 'ray://host:port'); "
+                   "needs the ray extra.")
 
 # --- search options of issue 7 (resume, failures, TensorBoard) go here ---
 @click.option("--resume", is_flag=False, flag_value="", default=None, metavar="[EVENT]",

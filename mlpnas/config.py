@@ -50,6 +50,8 @@ class SearchConfig:
     sample_size: int = C.EVOLUTION_SAMPLE_SIZE
 
     # --- fields of issue 6 (workers, Ray) ---
+    workers: int = C.WORKERS
+    ray_address: str | None = C.RAY_ADDRESS
 
     # --- fields of issue 7 (resume, failures, TensorBoard) ---
     max_consecutive_failures: int = C.MAX_CONSECUTIVE_FAILURES

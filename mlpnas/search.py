@@ -22,7 +22,6 @@ import os
 import platform
 import sys
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -34,6 +33,7 @@ from mlpnas import __version__, checkpoint, logs, prediction, screening
 from mlpnas.config import SearchConfig
 from mlpnas.data import Dataset
 from mlpnas.errors import NasError, SearchInterrupted
+from mlpnas.executors import ChildExecutor, ChildResult, make_executor
 from mlpnas.images import load_search_dataset
 from mlpnas.space import make_space
 from mlpnas.strategies import Strategy, make_strategy
@@ -71,6 +71,11 @@ def versions() -> dict:
             "numpy": np.__version__, "pandas": pandas.__version__}
 
 
+def _train_child(*args):
+    """`train_child`, looked up when called (so tests can replace it in this module)."""
+    return train_child(*args)
+
+
 class MLPNAS:
     """One architecture search, from configuration to a complete event folder."""
 
@@ -78,7 +83,8 @@ class MLPNAS:
                  strategy: Strategy | None = None,
                  progress: Callable[[str], None] | None = None,
                  resume: Path | None = None,
-                 on_event: Callable[[Path], None] | None = None) -> None:
+                 on_event: Callable[[Path], None] | None = None,
+                 executor: ChildExecutor | None = None) -> None:
         self.config = config or SearchConfig()
         screening.check_screening(self.config)
         seed_everything(self.config.seed)
@@ -89,6 +95,9 @@ class MLPNAS:
         self.strategy = strategy or make_strategy(self.config.strategy, self.space,
                                                   self.config, self.config.seed)
         self.store = WeightStore()
+        # Where children train (issue 6): in this process, worker processes or Ray tasks.
+        self.executor = executor or make_executor(self.space, self.dataset, self.config,
+                                                  task=_train_child)
         self.progress = progress or (lambda line: None)
         self.on_event = on_event or (lambda path: None)  # told the event folder once open
         self.entries: list = []
@@ -193,25 +202,21 @@ class MLPNAS:
 
     # --- one child ----------------------------------------------------------------------------
 
-    def _run_child(self, seq: list[int], epoch: int, predicted: float | None) -> float:
-        """Train one child inside the failure wrapper, log it, print its line.
-
-        Serial semantics: the child starts from the weight store as it is now (every
-        earlier child merged in), and its own weights are merged right after it.
-        """
-        index = len(self.entries)
+    def _record_child(self, seq: list[int], epoch: int, predicted: float | None,
+                      result: ChildResult) -> float:
+        """Log one child's result as it arrives (see mlpnas.executors), merge its weights,
+        print its line. A failed child gets the worst reward; the search goes on."""
+        index = result.index
         meta = {"layers": self.space.layer_strings(seq, self.dataset.n_classes),
                 "description": self.space.describe(seq, self.dataset.n_classes),
                 "controller_epoch": epoch, "child_index": index,
-                "epochs": self.config.child_epochs, "failed": False}
-        store = self.store if self.config.one_shot else None
-        try:
-            outcome = train_child(self.space, seq, index, self.dataset, self.config, store)
-        except Exception as exc:  # one bad child must not end a long search
+                "epochs": self.config.child_epochs, "failed": False,
+                "attempts": result.attempts}
+        if result.error is not None:
             acc = C.FAILED_CHILD_REWARD
-            meta.update(failed=True, error=f"{type(exc).__name__}: {str(exc)[:300]}",
-                        traceback="".join(traceback.format_exc(limit=-8))[-3000:])
+            meta.update(failed=True, error=result.error, traceback=result.traceback)
         else:
+            outcome = result.outcome
             acc = outcome.val_accuracy
             meta.update(outcome.meta)
             self.store.merge(outcome.stored)
@@ -254,9 +259,13 @@ class MLPNAS:
                     # hybrid predictor; None without one), and may pick which ones train.
                     plan = self._epoch_plan(epoch)
                     rewards = [e[1] for e in self.entries[self._pending["first_index"]:]]
-                    for i in plan.train[len(rewards):]:
-                        rewards.append(self._run_child(plan.candidates[i], epoch,
-                                                       plan.prediction(i)))
+                    todo = plan.train[len(rewards):]
+                    store = self.store if self.config.one_shot else None
+                    results = self.executor.run([plan.candidates[i] for i in todo],
+                                                len(self.entries), store)
+                    for i, result in zip(todo, results):
+                        rewards.append(self._record_child(plan.candidates[i], epoch,
+                                                          plan.prediction(i), result))
                         self._check_failures()
                         stop.check()
                     self._finish_epoch(epoch, plan, rewards)
@@ -324,6 +333,7 @@ class MLPNAS:
                            f"{self.event_dir}")
 
     def _close(self) -> None:
+        self.executor.close()
         if self._board is not None:
             self._board.close()
             self._board = None
