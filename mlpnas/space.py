@@ -174,7 +174,17 @@ class MLPSpace(SearchSpace):
                 + [("units", u) for u, _ in dense] + [("activation", a) for _, a in dense])
 
 
-class CellSpace(SearchSpace):
+class FixedLengthSpace(SearchSpace):
+    """A space of exactly `max_length` tokens, one per decision, in a fixed order."""
+
+    def state_key(self, prefix: Sequence[int]) -> Any:
+        return len(prefix)
+
+    def is_complete(self, seq: Sequence[int]) -> bool:
+        return len(seq) == self.max_length
+
+
+class CellSpace(FixedLengthSpace):
     """A NAS-Bench-201 cell: 4 nodes, 6 edges, one operation per edge (one token each).
 
     Tokens come in NAS-Bench-201's own order, edge (to <- from):
@@ -195,12 +205,6 @@ class CellSpace(SearchSpace):
         mask = np.zeros(self.vocab_size + 1, dtype=bool)
         mask[1:] = len(prefix) < self.max_length
         return mask
-
-    def state_key(self, prefix: Sequence[int]) -> Any:
-        return len(prefix)
-
-    def is_complete(self, seq: Sequence[int]) -> bool:
-        return len(seq) == self.max_length
 
     def ops(self, seq: Sequence[int]) -> list[str]:
         """Operation name of each edge."""
