@@ -1,6 +1,6 @@
 """Memory over a long search: resident set size while training many children in a row.
 
-Children go through `mlpnas.child.train_child` exactly as in a search (clear_session
+Children go through `mlpnas.child.train_child` exactly as in a search (Keras state reset
 between children, one-shot weight store on), with random architectures on the
 wine-quality file. Prints RSS every `--every` children, the peak, and the growth
 between the first checkpoint and the end (flat memory: growth near zero).
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import resource
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +49,7 @@ def main() -> None:
     space, store = MLPSpace(), WeightStore()
     seqs = RandomStrategy(space, config.seed).ask(args.children)
     marks = []
+    start = time.perf_counter()
     for index, seq in enumerate(seqs):
         store.merge(train_child(space, seq, index, data, config, store).stored)
         if (index + 1) % args.every == 0 or index == 0:
@@ -57,6 +59,8 @@ def main() -> None:
     print(f"peak rss: {peak:.1f} MiB over {args.children} children; growth from child "
           f"{marks[1][0]} to {marks[-1][0]}: {marks[-1][1] - marks[1][1]:+.1f} MiB; "
           f"store keys: {len(store.weights)}")
+    wall = time.perf_counter() - start
+    print(f"wall time: {wall:.1f} s ({wall / args.children:.2f} s per child)")
 
 
 if __name__ == "__main__":

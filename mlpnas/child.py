@@ -7,7 +7,6 @@ the accuracy, the metadata to log and the trained weights to merge back.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -17,7 +16,7 @@ import CONSTANTS as C
 from mlpnas.config import SearchConfig
 from mlpnas.data import Dataset
 from mlpnas.space import SearchSpace
-from mlpnas.tfutil import import_tf
+from mlpnas.tfutil import import_tf, start_child
 
 tf, keras = import_tf()
 
@@ -57,9 +56,7 @@ def child_seed(config: SearchConfig, index: int) -> int:
 def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dataset,
                 config: SearchConfig, store: WeightStore | None) -> ChildOutcome:
     """Build `seq`, inherit from `store` (one-shot), train, score on validation."""
-    keras.backend.clear_session()
-    gc.collect()
-    keras.utils.set_random_seed(child_seed(config, index))
+    start_child(child_seed(config, index))
     child = build_model(space, seq, dataset, augment=config.augment)
     inherited = store.load_into(child) if store is not None else 0
     result = fit_evaluate(child.model, dataset.x_train, dataset.y_train, dataset.x_val,

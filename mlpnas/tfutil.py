@@ -55,3 +55,48 @@ def seed_everything(seed: int) -> None:
         tf.config.experimental.enable_op_determinism()
     except (AttributeError, RuntimeError):  # older TF, or already set
         pass
+
+
+
+@contextlib.contextmanager
+def keep_compiled_functions():
+    """Inside this block TensorFlow keeps its caches of instantiated functions and kernels.
+
+    `keras.backend.clear_session()` and `tf.random.set_seed()` (which
+    `keras.utils.set_random_seed()` calls) both clear them. That throws away every
+    instantiated `tf.function`, so the compiled training loop that serves all children of
+    one depth (`mlpnas.densefit`) would be instantiated and optimised again for every
+    child: about 0.5 s per child each time, as long as a small child's whole training.
+    What the clearing also resets, the state of stateful random kernels run eagerly, is
+    not used here: every random op of a child runs in that child's own function or takes
+    an explicit seed.
+    """
+    from tensorflow.python.eager import context
+
+    pywrap = context.pywrap_tfe
+    original = pywrap.TFE_ContextClearCaches
+    pywrap.TFE_ContextClearCaches = _keep_caches
+    try:
+        yield
+    finally:
+        pywrap.TFE_ContextClearCaches = original
+
+
+def _keep_caches(_handle) -> None:
+    """Stands in for `TFE_ContextClearCaches` inside `keep_compiled_functions`."""
+
+
+def start_child(seed: int) -> None:
+    """Between children: forget the previous child's Keras state, then seed this child.
+
+    `keras.backend.clear_session(free_memory=False)` (layer-name counters and Keras'
+    global state reset, the default graph dropped) and `keras.utils.set_random_seed`
+    (Python, numpy, TensorFlow and Keras' seed generator), with TensorFlow's compiled
+    functions kept (`keep_compiled_functions`). No forced `gc.collect()` either (0.3 s
+    per child with TensorFlow loaded): Python's own cycle collector keeps memory flat
+    over a long search (`bench/child_memory.py` measures it).
+    """
+    _, keras = import_tf()
+    with keep_compiled_functions():
+        keras.backend.clear_session(free_memory=False)
+        keras.utils.set_random_seed(int(seed))
