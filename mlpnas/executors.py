@@ -70,6 +70,11 @@ def default_task() -> Callable:
 class ChildExecutor(ABC):
     """Runs the children of one controller epoch; yields their results in child order."""
 
+    # True: every child of an epoch starts from the store as it was when the epoch started
+    # (the search passes that snapshot); False: from the live store, earlier children of
+    # the epoch merged in.
+    epoch_snapshot = True
+
     def __init__(self, space, dataset, config, task: Callable | None = None) -> None:
         self.space, self.dataset, self.config = space, dataset, config
         self.task = task
@@ -92,6 +97,8 @@ class ChildExecutor(ABC):
 
 class SerialExecutor(ChildExecutor):
     """Children one after another in the driver; each sees every earlier child's weights."""
+
+    epoch_snapshot = False
 
     def run(self, seqs, first_index, store):
         task = self.task or default_task()

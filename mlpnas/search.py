@@ -260,9 +260,8 @@ class MLPNAS:
                     plan = self._epoch_plan(epoch)
                     rewards = [e[1] for e in self.entries[self._pending["first_index"]:]]
                     todo = plan.train[len(rewards):]
-                    store = self.store if self.config.one_shot else None
                     results = self.executor.run([plan.candidates[i] for i in todo],
-                                                len(self.entries), store)
+                                                len(self.entries), self._epoch_store())
                     for i, result in zip(todo, results):
                         rewards.append(self._record_child(plan.candidates[i], epoch,
                                                           plan.prediction(i), result))
@@ -308,8 +307,30 @@ class MLPNAS:
             plan = self._plan_epoch(epoch)
             self._pending = {"epoch": epoch, "plan": screening.plan_state(plan),
                              "first_index": len(self.entries)}
+            if self.config.one_shot and self.executor.epoch_snapshot:
+                self._pending["store"] = self.store.get_state()  # see _epoch_store
             self._checkpoint()
         return screening.plan_from_state(self._pending["plan"])
+
+    def _epoch_store(self) -> WeightStore | None:
+        """The weight store this epoch's children start from (None: one-shot is off).
+
+        Serial: the live store, so each child sees every earlier child's weights. Parallel
+        executors (mlpnas.executors): the store as it was when the epoch started. That
+        snapshot is part of the epoch's checkpointed plan, so a search resumed in the
+        middle of an epoch starts the epoch's remaining children from it too, not from the
+        restored store (which has the epoch's finished children merged in), and gives the
+        same results as an uninterrupted run.
+        """
+        if not self.config.one_shot:
+            return None
+        if not self.executor.epoch_snapshot:
+            return self.store
+        if "store" not in self._pending:  # resumed with workers after a serial start
+            self._pending["store"] = self.store.get_state()
+        snapshot = WeightStore()
+        snapshot.set_state(self._pending["store"])
+        return snapshot
 
     def _finish_epoch(self, epoch: int, plan: screening.EpochPlan, rewards: list) -> None:
         """Tell the rewards, record the epoch's statistics, checkpoint the new state."""

@@ -24,6 +24,7 @@ from tests.conftest import make_frame
 pytest.importorskip("tensorflow")
 from mlpnas import search as search_mod  # noqa: E402
 from mlpnas.child import ChildOutcome  # noqa: E402
+from mlpnas.executors import SerialExecutor  # noqa: E402
 
 
 class Crash(BaseException):
@@ -67,26 +68,37 @@ def config_for(tmp_path, strategy="rl", **changes):
     return SearchConfig(**{**fields, **changes})
 
 
-def run(config, data, resume=None):
-    return search_mod.MLPNAS(config, dataset=data, resume=resume).search()
+class SnapshotExecutor(SerialExecutor):
+    """In this process, with the rule of the parallel executors: every child of an epoch
+    starts from the store as it was when the epoch started."""
+
+    epoch_snapshot = True
+
+
+def run(config, data, resume=None, snapshots=False):
+    nas = search_mod.MLPNAS(config, dataset=data, resume=resume)
+    if snapshots:
+        nas.executor = SnapshotExecutor(nas.space, nas.dataset, nas.config,
+                                        task=search_mod._train_child)
+    return nas.search()
 
 
 def tokens_and_rewards(event_dir):
     return [(e.tokens, e.val_accuracy) for e in logs.read_log(event_dir / C.LOG_FILE)]
 
 
-def run_with_crashes(tmp_path, data, calls, config, crash_points):
+def run_with_crashes(tmp_path, data, calls, config, crash_points, snapshots=False):
     """Crash at each point in turn, resume after each crash; the final event folder."""
     event_dir = None
     for crash in crash_points:
         calls["n"] = 0
         crash(calls)
         with pytest.raises(Crash):
-            run(config, data, resume=event_dir)
+            run(config, data, resume=event_dir, snapshots=snapshots)
         event_dir = event_dir or max(logs.event_dirs(config.logs_dir).values())
         assert logs.read_json(event_dir / C.STATUS_FILE)["status"] == "failed"
         calls["crash_at"] = None
-    run(config, data, resume=event_dir)
+    run(config, data, resume=event_dir, snapshots=snapshots)
     return event_dir
 
 
@@ -156,6 +168,21 @@ def test_resume_after_crashes_matches_uninterrupted_run(tmp_path, tiny_data, fak
     assert logs.read_json(resumed / C.STATUS_FILE)["status"] == "finished"
     resumes = logs.read_json(resumed / C.CONFIG_FILE)["resumed"]
     assert len(resumes) == len(points)
+
+
+def test_resume_mid_epoch_with_epoch_snapshots_matches_uninterrupted_run(tmp_path, tiny_data,
+                                                                         fake_children):
+    """Parallel executors' one-shot rule survives a resume in the middle of an epoch: the
+    epoch's remaining children start from the epoch-start store, not the restored one."""
+    config = config_for(tmp_path, "random")
+    serial = tokens_and_rewards(run(config, tiny_data).event_dir)
+    reference = tokens_and_rewards(run(config, tiny_data, snapshots=True).event_dir)
+    assert [t for t, _ in reference] == [t for t, _ in serial]
+    assert reference != serial  # the rewards see the store: the two rules differ
+    # Crashes in the 2nd child of epoch 0, then in the 3rd child of epoch 1 (call 2).
+    resumed = run_with_crashes(tmp_path, tiny_data, fake_children, config,
+                               [crash_in_child(2), crash_in_child(2)], snapshots=True)
+    assert tokens_and_rewards(resumed) == reference
 
 
 def test_every_crash_point_with_random_strategy(tmp_path, tiny_data, fake_children):
