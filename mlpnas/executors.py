@@ -24,6 +24,7 @@ import os
 import pickle
 import shutil
 import signal
+import sys
 import tempfile
 import time
 import traceback
@@ -79,6 +80,7 @@ class ChildExecutor(ABC):
         self.space, self.dataset, self.config = space, dataset, config
         self.task = task
         self.wait_seconds = 0.0  # driver time spent waiting for children (bench/parallel.py)
+        self.startup_seconds = 0.0  # driver time spent starting workers (bench/parallel.py)
 
     @abstractmethod
     def run(self, seqs: Sequence[Sequence[int]], first_index: int,
@@ -134,7 +136,7 @@ def limit_threads(threads: int) -> None:
 
 
 def _init_worker(threads: int, space, dataset, config, task) -> None:
-    """Process-pool initializer: the data arrives here, once per worker process."""
+    """Worker set-up: the data arrives here, once per worker process."""
     limit_threads(threads)
     from mlpnas.tfutil import seed_everything
 
@@ -182,34 +184,51 @@ def _to_result(index: int, payload, attempts: int) -> ChildResult:
 
 # --- local worker processes -----------------------------------------------------------------
 
-def _worker_main(conn, initargs) -> None:
+def _worker_main(conn, threads: int) -> None:
     """A worker process: set up once, then train the children it is sent until told to stop.
 
-    Ctrl-C is the driver's to handle (it stops after the current child is logged)."""
+    The process starts with nothing but its pipe, so starting it does not wait for it to
+    import TensorFlow; the data arrives through the pipe (`_Worker.setup`). Ctrl-C is the
+    driver's to handle (it stops after the current child is logged)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _init_worker(*initargs)
+    limit_threads(threads)  # before anything runs TensorFlow
+    _init_worker(threads, *conn.recv())
     while True:
         job = conn.recv()
         if job is None:
-            return
+            break
         conn.send(_process_work(*job))
+    # Nothing is left to write: skip the interpreter's teardown of TensorFlow (seconds).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class _Worker:
     """One spawned worker process and the pipe to it; `job` is the child it is training."""
 
-    def __init__(self, ctx, initargs) -> None:
+    def __init__(self, ctx, threads: int) -> None:
         self.conn, theirs = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(theirs, initargs), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(theirs, threads), daemon=True)
         self.process.start()
         theirs.close()
         self.job: tuple | None = None
 
-    def stop(self) -> None:
+    def setup(self, initargs: tuple) -> None:
+        """Send the worker its data (space, data set, config, task); once, after start."""
+        try:
+            self.conn.send(initargs)
+        except OSError:  # died at start-up: the driver sees it and replaces the worker
+            pass
+
+    def ask_to_stop(self) -> None:
         try:
             self.conn.send(None)
         except OSError:
             pass
+
+    def stop(self) -> None:
+        self.ask_to_stop()
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
@@ -233,11 +252,17 @@ class ProcessExecutor(ChildExecutor):
         self._tmp: Path | None = None  # snapshot files, made on first use
         self._epoch = 0
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, count: int = 1) -> list[_Worker]:
+        """Start `count` workers, then send each its data: they import TensorFlow at once."""
         import multiprocessing
 
-        return _Worker(multiprocessing.get_context("spawn"),
-                       (self.threads, self.space, self.dataset, self.config, self.task))
+        start = time.perf_counter()
+        ctx = multiprocessing.get_context("spawn")
+        started = [_Worker(ctx, self.threads) for _ in range(count)]
+        for worker in started:  # each send returns once that worker has imported TensorFlow
+            worker.setup((self.space, self.dataset, self.config, self.task))
+        self.startup_seconds += time.perf_counter() - start
+        return started
 
     def _publish(self, store) -> str | None:
         """Write the epoch's store snapshot once; workers read it by path."""
@@ -252,8 +277,7 @@ class ProcessExecutor(ChildExecutor):
         return str(path)
 
     def run(self, seqs, first_index, store):
-        while len(self._pool) < self.workers:
-            self._pool.append(self._spawn())
+        self._pool += self._spawn(self.workers - len(self._pool))
         snapshot = self._publish(store)
         waiting = [(first_index + k, list(map(int, seq))) for k, seq in enumerate(seqs)]
         attempts = {index: 1 for index, _ in waiting}
@@ -269,7 +293,7 @@ class ProcessExecutor(ChildExecutor):
             if worker.job is None and waiting:
                 if not worker.process.is_alive():
                     worker.stop()
-                    worker = self._pool[k] = self._spawn()
+                    worker = self._pool[k] = self._spawn()[0]
                 worker.job = waiting.pop(0)
                 try:
                     worker.conn.send((worker.job[1], worker.job[0], snapshot))
@@ -294,7 +318,7 @@ class ProcessExecutor(ChildExecutor):
                 continue
             except (EOFError, OSError):  # the worker died while training this child
                 worker.stop()
-                self._pool[k] = self._spawn()
+                self._pool[k] = self._spawn()[0]
             if attempts[index] >= MAX_ATTEMPTS:
                 done[index] = ChildResult(index, error=f"worker process died "
                                           f"({MAX_ATTEMPTS} attempts)", attempts=MAX_ATTEMPTS)
@@ -303,6 +327,8 @@ class ProcessExecutor(ChildExecutor):
                 waiting.insert(0, (index, seq))
 
     def close(self) -> None:
+        for worker in self._pool:  # all at once, then wait for each
+            worker.ask_to_stop()
         for worker in self._pool:
             worker.stop()
         self._pool = []
