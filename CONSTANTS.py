@@ -162,6 +162,7 @@ MAX_CONSECUTIVE_FAILURES = 5
 FAILED_CHILD_REWARD = 0.0
 # Resume state of an event, rewritten atomically after every child and every epoch.
 CHECKPOINT_FILE = "checkpoint.pkl"
+CHECKPOINT_LAYERS_DIR = "layers"  # the checkpoint's layer weights, one write-once file each
 # Held (flock) by the process that writes an event; tells running from interrupted.
 LOCK_FILE = ".lock"
 # Sub-folder of an event that receives TensorBoard scalars (`--tensorboard`).

@@ -11,6 +11,14 @@ atomically after every child and at every controller-epoch boundary:
 
 The checkpoint is written BEFORE the log, and holds the entries itself, so a SIGKILL
 anywhere leaves a checkpoint that has every child the log has (at most one more).
+
+The weight store and the best child's weights, the bulk of the state, are not pickled
+into checkpoint.pkl each time: each layer's arrays go to a write-once file under
+<event>/layers/, named by a digest of its content, and the checkpoint refers to them
+(`LayerFiles`). A checkpoint after a child writes only the layers that child changed,
+not the whole store (megabytes, every child). Files are written before the checkpoint
+that refers to them, and a file is deleted only after a checkpoint that no longer
+refers to it has been written.
 Resuming restores that state and rewrites the log from it: no logged child is trained
 again, none is lost, and the sequences sampled afterwards are the ones an uninterrupted
 run samples (each child is seeded by its index, so it also trains the same way).
@@ -18,6 +26,7 @@ run samples (each child is seeded by its index, so it also trains the same way).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import sys
@@ -26,22 +35,118 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+import numpy as np
+
 import CONSTANTS as C
 from mlpnas import logs
 from mlpnas.config import SearchConfig
 from mlpnas.errors import NasError
 
-FORMAT = 1
+FORMAT = 2  # 1: the weights inside checkpoint.pkl (still read)
 _KEYS = ("entries", "epoch_stats", "best", "store", "strategy", "next_epoch", "pending")
+_REF = "layer_file"  # {_REF: name}: arrays kept in <event>/layers/<name>
+
+
+# --- layer files -----------------------------------------------------------------------------
+
+def _digest(arrays: list) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for a in arrays:
+        h.update(f"{a.dtype.str}{a.shape};".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+class LayerFiles:
+    """The arrays of a checkpoint as write-once files under <event>/layers/ (module doc).
+
+    A list of arrays seen in an earlier save (the same object: the store replaces a
+    layer's list when it changes, and never changes arrays in place) is neither hashed
+    nor written again.
+    """
+
+    def __init__(self, event_dir: str | os.PathLike) -> None:
+        self.dir = Path(event_dir) / C.CHECKPOINT_LAYERS_DIR
+        self._known: dict[int, tuple[list, str]] = {}  # id -> (the list, kept alive; name)
+        self._used: dict[int, tuple[list, str]] = {}
+
+    def ref(self, arrays: list) -> dict:
+        """A reference to `arrays`, written to their file first when new."""
+        hit = self._known.get(id(arrays))
+        if hit is None or hit[0] is not arrays:
+            arrays_np = [np.asarray(a) for a in arrays]
+            name = f"{_digest(arrays_np)}.pkl"
+            if not (self.dir / name).exists():
+                self.dir.mkdir(exist_ok=True)
+                logs.write_pickle_atomic(self.dir / name, arrays_np)
+            hit = (arrays, name)
+        self._used[id(arrays)] = hit
+        return {_REF: hit[1]}
+
+    def store_refs(self, store: dict) -> dict:
+        return {"weights": {key: self.ref(arrays) for key, arrays in store["weights"].items()}}
+
+    def prune(self) -> None:
+        """After a checkpoint is written: delete the files it does not refer to."""
+        names = {name for _, name in self._used.values()}
+        self._known, self._used = self._used, {}
+        if self.dir.is_dir():
+            for path in self.dir.iterdir():
+                if path.name not in names and not path.name.startswith("."):
+                    path.unlink(missing_ok=True)
+
+
+def _with_refs(state: dict, layers: LayerFiles) -> dict:
+    out = {**state, "store": layers.store_refs(state["store"])}
+    pending = state.get("pending")
+    if pending is not None and "store" in pending:
+        out["pending"] = {**pending, "store": layers.store_refs(pending["store"])}
+    if state.get("best") is not None:
+        acc, index, weights = state["best"]
+        out["best"] = (acc, index, layers.ref(weights))
+    return out
+
+
+def _read_layers(event_dir: Path, ref: Any) -> list:
+    if not (isinstance(ref, dict) and isinstance(ref.get(_REF), str)):
+        return ref  # format 1: the arrays themselves
+    path = event_dir / C.CHECKPOINT_LAYERS_DIR / Path(ref[_REF]).name
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise NasError(f"incomplete checkpoint: cannot read {path}") from None
+    arrays = logs.safe_unpickle(data, str(path))
+    if not isinstance(arrays, list):
+        raise NasError(f"{path}: not a layer file of this version of nas")
+    return arrays
+
+
+def _resolve(event_dir: Path, state: dict) -> dict:
+    def store(s):
+        return {"weights": {k: _read_layers(event_dir, v) for k, v in s["weights"].items()}}
+
+    state["store"] = store(state["store"])
+    if state["pending"] is not None and "store" in state["pending"]:
+        state["pending"]["store"] = store(state["pending"]["store"])
+    if state["best"] is not None:
+        acc, index, weights = state["best"]
+        state["best"] = (acc, index, _read_layers(event_dir, weights))
+    return state
 
 
 # --- the checkpoint file -----------------------------------------------------------------
 
-def save(event_dir: str | os.PathLike, state: dict) -> None:
-    """Write the checkpoint, then the log from it (see the module docstring for why)."""
+def save(event_dir: str | os.PathLike, state: dict, layers: LayerFiles | None = None) -> None:
+    """Write the layer files, the checkpoint, then the log (see the module docstring).
+
+    Pass the same `layers` to every save of a search: it remembers what is written.
+    """
     event_dir = Path(event_dir)
-    logs.write_pickle_atomic(event_dir / C.CHECKPOINT_FILE, {"format": FORMAT, **state})
+    layers = layers or LayerFiles(event_dir)
+    logs.write_pickle_atomic(event_dir / C.CHECKPOINT_FILE,
+                             {"format": FORMAT, **_with_refs(state, layers)})
     logs.write_pickle_atomic(event_dir / C.LOG_FILE, state["entries"])
+    layers.prune()
 
 
 def require(event_dir: str | os.PathLike) -> Path:
@@ -61,12 +166,12 @@ def load(event_dir: str | os.PathLike) -> dict:
     except OSError as exc:
         raise NasError(f"cannot read {path}: {exc.strerror}") from None
     state = logs.safe_unpickle(data, str(path))
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
+    if not isinstance(state, dict) or state.get("format") not in (1, FORMAT):
         raise NasError(f"{path}: not a checkpoint of this version of nas")
     missing = [k for k in _KEYS if k not in state]
     if missing or not isinstance(state["entries"], list):
         raise NasError(f"{path}: incomplete checkpoint (missing {', '.join(missing) or 'entries'})")
-    return state
+    return _resolve(Path(event_dir), state)
 
 
 # --- what a resumed search may change ------------------------------------------------------

@@ -90,6 +90,11 @@ class WeightStore:
         """Plain copy of the store."""
         return {"weights": {k: [w.copy() for w in v] for k, v in self.weights.items()}}
 
+    def shared_state(self) -> dict:
+        """The state without copying the arrays: a layer's list of arrays is replaced, never
+        changed in place, so this stays a true picture of the store as it is now."""
+        return {"weights": dict(self.weights)}
+
     def set_state(self, state: dict) -> None:
         """Restore what get_state returned."""
         self.weights = {tuple(k): list(v) for k, v in state["weights"].items()}

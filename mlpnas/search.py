@@ -112,13 +112,14 @@ class MLPNAS:
         self._elapsed_before = 0.0  # seconds spent before a resume
         self._lock = None
         self._board = None
+        self._layer_files: checkpoint.LayerFiles | None = None  # see mlpnas.checkpoint
 
     # --- state (see mlpnas.checkpoint) ------------------------------------------------------
 
     def get_state(self) -> dict:
         """Everything needed to continue this search exactly where it is."""
         return {"entries": self.entries, "epoch_stats": self.epoch_stats, "best": self._best,
-                "store": self.store.get_state(), "strategy": self.strategy.get_state(),
+                "store": self.store.shared_state(), "strategy": self.strategy.get_state(),
                 "next_epoch": self._next_epoch, "pending": self._pending,
                 "elapsed_seconds": self._elapsed()}
 
@@ -137,7 +138,9 @@ class MLPNAS:
         return self._elapsed_before + (time.perf_counter() - self._started)
 
     def _checkpoint(self) -> None:
-        checkpoint.save(self.event_dir, self.get_state())
+        if self._layer_files is None:
+            self._layer_files = checkpoint.LayerFiles(self.event_dir)
+        checkpoint.save(self.event_dir, self.get_state(), self._layer_files)
 
     # --- event files ------------------------------------------------------------------------
 
@@ -308,7 +311,7 @@ class MLPNAS:
             self._pending = {"epoch": epoch, "plan": screening.plan_state(plan),
                              "first_index": len(self.entries)}
             if self.config.one_shot and self.executor.epoch_snapshot:
-                self._pending["store"] = self.store.get_state()  # see _epoch_store
+                self._pending["store"] = self.store.shared_state()  # see _epoch_store
             self._checkpoint()
         return screening.plan_from_state(self._pending["plan"])
 
@@ -327,7 +330,7 @@ class MLPNAS:
         if not self.executor.epoch_snapshot:
             return self.store
         if "store" not in self._pending:  # resumed with workers after a serial start
-            self._pending["store"] = self.store.get_state()
+            self._pending["store"] = self.store.shared_state()
         snapshot = WeightStore()
         snapshot.set_state(self._pending["store"])
         return snapshot

@@ -327,3 +327,47 @@ def test_interrupted_in_the_final_test_resumes_only_the_test(tmp_path, tiny_data
     assert logs.read_json(event / C.STATUS_FILE)["status"] == "finished"
     with pytest.raises(NasError, match="already finished"):
         run(config, tiny_data, resume=event)
+
+
+def _state(store, best=None, pending=None):
+    return {"entries": [[[1, 30], 0.5, None, {}]], "epoch_stats": [], "best": best,
+            "store": {"weights": store}, "strategy": {}, "next_epoch": 0, "pending": pending,
+            "elapsed_seconds": 0.0}
+
+
+def test_layer_files_write_only_what_changed_and_load_back(tmp_path):
+    layers = checkpoint.LayerFiles(tmp_path)
+    a, b = [np.ones((3, 2), "float32"), np.zeros(2, "float32")], [np.full(4, 2.0, "float32")]
+    store = {("dense", 1): a, ("dense", 2): b}
+    checkpoint.save(tmp_path, _state(store, best=(0.5, 0, a)), layers)
+    folder = tmp_path / C.CHECKPOINT_LAYERS_DIR
+    first = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert len(first) == 2  # the best child's weights are layer a's: one file
+    store[("dense", 2)] = [np.full(4, 3.0, "float32")]  # a child replaced one layer
+    checkpoint.save(tmp_path, _state(store, best=(0.5, 0, a), pending={"store": {
+        "weights": {("dense", 1): a}}}), layers)
+    second = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert len(second) == 2 and len(set(second) - set(first)) == 1  # one new, the old one gone
+    assert {k: v for k, v in second.items() if k in first} == {
+        k: v for k, v in first.items() if k in second}  # the unchanged layer was not rewritten
+    loaded = checkpoint.load(tmp_path)
+    np.testing.assert_array_equal(loaded["store"]["weights"][("dense", 2)][0], np.full(4, 3.0))
+    np.testing.assert_array_equal(loaded["best"][2][0], a[0])
+    np.testing.assert_array_equal(loaded["pending"]["store"]["weights"][("dense", 1)][1], a[1])
+    assert (tmp_path / C.CHECKPOINT_FILE).stat().st_size < a[0].nbytes + 2000
+
+
+def test_missing_layer_file_is_a_one_line_error(tmp_path):
+    checkpoint.save(tmp_path, _state({("dense", 1): [np.ones(3, "float32")]}))
+    for path in (tmp_path / C.CHECKPOINT_LAYERS_DIR).iterdir():
+        path.unlink()
+    with pytest.raises(NasError, match="incomplete checkpoint: cannot read .*layers"):
+        checkpoint.load(tmp_path)
+
+
+def test_checkpoints_with_inline_weights_still_load(tmp_path):
+    state = _state({("dense", 1): [np.ones(3, "float32")]}, best=(0.5, 0, [np.ones(2)]))
+    logs.write_pickle_atomic(tmp_path / C.CHECKPOINT_FILE, {"format": 1, **state})
+    loaded = checkpoint.load(tmp_path)
+    np.testing.assert_array_equal(loaded["store"]["weights"][("dense", 1)][0], np.ones(3))
+    np.testing.assert_array_equal(loaded["best"][2][0], np.ones(2))
