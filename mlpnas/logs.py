@@ -142,11 +142,29 @@ def event_is_locked(path: str | os.PathLike) -> bool:
 
 # --- atomic writes ---------------------------------------------------------------------
 
+def _file_mode() -> int:
+    """The mode `open()` gives a new file (0o666 less the umask); mkstemp's own is 0o600."""
+    global _FILE_MODE
+    if _FILE_MODE is None:
+        umask = os.umask(0o022)  # reading the umask means setting it: put it back at once
+        os.umask(umask)
+        _FILE_MODE = 0o666 & ~umask
+    return _FILE_MODE
+
+
+_FILE_MODE: int | None = None
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to a temporary file in the same folder, fsync, then rename over `path`."""
+    """Write bytes to a temporary file in the same folder, fsync, then rename over `path`.
+
+    The file gets the permissions of a plainly written one (others may read the logs of a
+    shared LOGS folder when the umask allows it), not the temporary file's 0o600.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

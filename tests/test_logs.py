@@ -40,6 +40,15 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["nas_data.pkl"]  # no temp file left
 
 
+def test_atomic_writes_get_the_permissions_of_a_plain_write(tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    logs.write_pickle_atomic(tmp_path / "nas_data.pkl", [])
+    logs.write_json_atomic(tmp_path / "status.json", {})
+    for name in ("nas_data.pkl", "status.json"):  # not mkstemp's 0o600
+        assert (tmp_path / name).stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
 def test_reads_mlpnas_logs(mlpnas_logs):
     for folder in sorted(mlpnas_logs.iterdir()):
         event = logs.load_event(mlpnas_logs, folder.name)
