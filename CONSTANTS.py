@@ -154,6 +154,9 @@ WORKERS = 1
 RAY_ADDRESS = None
 # Tries of a child whose worker process or Ray task dies (then it is recorded as failed).
 CHILD_MAX_ATTEMPTS = 2
+# Children reuse TensorFlow's compiled functions (mlpnas.tfutil.start_child); every this
+# many children the caches are cleared and garbage collected, so memory stays flat.
+FULL_RESET_EVERY = 100
 
 # --- Resume, failures, export (issue 7) --------------------------------------------------
 # The search stops (log intact) after this many failed children in a row.

@@ -58,7 +58,9 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak rss: {peak:.1f} MiB over {args.children} children; growth from child "
           f"{marks[1][0]} to {marks[-1][0]}: {marks[-1][1] - marks[1][1]:+.1f} MiB; "
-          f"store keys: {len(store.weights)}")
+          f"store keys: {len(store.weights)} "
+          f"({sum(a.nbytes for v in store.weights.values() for a in v) / 2 ** 20:.1f} MiB of "
+          "arrays, part of the RSS)")
     wall = time.perf_counter() - start
     print(f"wall time: {wall:.1f} s ({wall / args.children:.2f} s per child)")
 

@@ -56,7 +56,8 @@ def child_seed(config: SearchConfig, index: int) -> int:
 def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dataset,
                 config: SearchConfig, store: WeightStore | None) -> ChildOutcome:
     """Build `seq`, inherit from `store` (one-shot), train, score on validation."""
-    start_child(child_seed(config, index))
+    start_child(child_seed(config, index),
+                full_reset=index > 0 and index % C.FULL_RESET_EVERY == 0)
     child = build_model(space, seq, dataset, augment=config.augment)
     inherited = store.load_into(child) if store is not None else 0
     result = fit_evaluate(child.model, dataset.x_train, dataset.y_train, dataset.x_val,

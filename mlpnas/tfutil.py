@@ -86,17 +86,23 @@ def _keep_caches(_handle) -> None:
     """Stands in for `TFE_ContextClearCaches` inside `keep_compiled_functions`."""
 
 
-def start_child(seed: int) -> None:
+def start_child(seed: int, full_reset: bool = False) -> None:
     """Between children: forget the previous child's Keras state, then seed this child.
 
     `keras.backend.clear_session(free_memory=False)` (layer-name counters and Keras'
     global state reset, the default graph dropped) and `keras.utils.set_random_seed`
     (Python, numpy, TensorFlow and Keras' seed generator), with TensorFlow's compiled
-    functions kept (`keep_compiled_functions`). No forced `gc.collect()` either (0.3 s
-    per child with TensorFlow loaded): Python's own cycle collector keeps memory flat
-    over a long search (`bench/child_memory.py` measures it).
+    functions kept (`keep_compiled_functions`) and no forced `gc.collect()` (0.3 s per
+    child with TensorFlow loaded). Kept caches grow by about 30 KB a child, so every so
+    often (`full_reset`, see CONSTANTS.FULL_RESET_EVERY) the caller asks for the full
+    clear_session with garbage collection; memory then stays flat over a long search
+    (`bench/child_memory.py`). Either way a child trains to the same result.
     """
     _, keras = import_tf()
+    if full_reset:
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(int(seed))
+        return
     with keep_compiled_functions():
         keras.backend.clear_session(free_memory=False)
         keras.utils.set_random_seed(int(seed))

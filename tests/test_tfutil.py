@@ -56,3 +56,29 @@ def test_keep_compiled_functions_restores_clearing_after_an_error(cache_clears):
         raise RuntimeError("boom")
     keras.backend.clear_session(free_memory=False)
     assert len(cache_clears) == 1
+
+
+def test_full_reset_clears_the_caches_and_seeds_the_same(cache_clears):
+    start_child(5)
+    _, kept = _layer_weights()
+    start_child(5, full_reset=True)
+    name, full = _layer_weights()
+    assert len(cache_clears) >= 1 and name == "dense"
+    np.testing.assert_array_equal(kept[0], full[0])
+
+
+def test_children_ask_for_a_full_reset_every_so_often(monkeypatch):
+    import CONSTANTS as C
+    from mlpnas import child
+    from mlpnas.config import SearchConfig
+    from mlpnas.data import prepare_tabular
+    from mlpnas.space import MLPSpace
+    from tests.conftest import make_frame
+
+    calls = []
+    monkeypatch.setattr(child, "start_child", lambda seed, full_reset=False: calls.append(full_reset))
+    data = prepare_tabular(make_frame(60), "tiny", keep_columns=("score",))
+    config = SearchConfig(dataset="tiny", child_epochs=1)
+    for index in (0, 1, C.FULL_RESET_EVERY - 1, C.FULL_RESET_EVERY, 2 * C.FULL_RESET_EVERY):
+        child.train_child(MLPSpace(), [1, 30], index, data, config, None)
+    assert calls == [False, False, False, True, True]
