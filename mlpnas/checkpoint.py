@@ -11,6 +11,9 @@ atomically after every child and at every controller-epoch boundary:
 
 The checkpoint is written BEFORE the log, and holds the entries itself, so a SIGKILL
 anywhere leaves a checkpoint that has every child the log has (at most one more).
+Resuming restores that state and rewrites the log from it: no logged child is trained
+again, none is lost, and the sequences sampled afterwards are the ones an uninterrupted
+run samples (each child is seeded by its index, so it also trains the same way).
 
 The weight store and the best child's weights, the bulk of the state, are not pickled
 into checkpoint.pkl each time: each layer's arrays go to a write-once file under
@@ -19,9 +22,6 @@ into checkpoint.pkl each time: each layer's arrays go to a write-once file under
 not the whole store (megabytes, every child). Files are written before the checkpoint
 that refers to them, and a file is deleted only after a checkpoint that no longer
 refers to it has been written.
-Resuming restores that state and rewrites the log from it: no logged child is trained
-again, none is lost, and the sequences sampled afterwards are the ones an uninterrupted
-run samples (each child is seeded by its index, so it also trains the same way).
 """
 
 from __future__ import annotations

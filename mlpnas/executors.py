@@ -135,9 +135,8 @@ def limit_threads(threads: int) -> None:
         pass
 
 
-def _init_worker(threads: int, space, dataset, config, task) -> None:
+def _init_worker(space, dataset, config, task) -> None:
     """Worker set-up: the data arrives here, once per worker process."""
-    limit_threads(threads)
     from mlpnas.tfutil import seed_everything
 
     seed_everything(config.seed)
@@ -192,7 +191,7 @@ def _worker_main(conn, threads: int) -> None:
     driver's to handle (it stops after the current child is logged)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_threads(threads)  # before anything runs TensorFlow
-    _init_worker(threads, *conn.recv())
+    _init_worker(*conn.recv())
     while True:
         job = conn.recv()
         if job is None:
@@ -259,7 +258,9 @@ class ProcessExecutor(ChildExecutor):
         start = time.perf_counter()
         ctx = multiprocessing.get_context("spawn")
         started = [_Worker(ctx, self.threads) for _ in range(count)]
-        for worker in started:  # each send returns once that worker has imported TensorFlow
+        # A send larger than the pipe's buffer (the data set) returns once that worker reads
+        # it, after its TensorFlow import; the workers started above import side by side.
+        for worker in started:
             worker.setup((self.space, self.dataset, self.config, self.task))
         self.startup_seconds += time.perf_counter() - start
         return started

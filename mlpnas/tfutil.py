@@ -57,7 +57,6 @@ def seed_everything(seed: int) -> None:
         pass
 
 
-
 @contextlib.contextmanager
 def keep_compiled_functions():
     """Inside this block TensorFlow keeps its caches of instantiated functions and kernels.
@@ -99,10 +98,6 @@ def start_child(seed: int, full_reset: bool = False) -> None:
     (`bench/child_memory.py`). Either way a child trains to the same result.
     """
     _, keras = import_tf()
-    if full_reset:
-        keras.backend.clear_session()
-        keras.utils.set_random_seed(int(seed))
-        return
-    with keep_compiled_functions():
-        keras.backend.clear_session(free_memory=False)
+    with contextlib.nullcontext() if full_reset else keep_compiled_functions():
+        keras.backend.clear_session(free_memory=full_reset)
         keras.utils.set_random_seed(int(seed))
