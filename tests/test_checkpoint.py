@@ -276,12 +276,17 @@ def test_resume_without_a_resumable_event(tmp_path, runner, mlpnas_logs, event, 
     assert result.exit_code == 1 and "no events" in result.stderr
 
 
-def test_resume_refuses_a_missing_or_corrupt_checkpoint(tmp_path, tiny_data, fake_children):
+def crashed_search(tmp_path, data, calls):
+    """(config, event folder) of a one-epoch search killed in its 2nd child."""
     config = config_for(tmp_path, "random", controller_epochs=1)
-    fake_children["crash_at"] = 2
+    calls["crash_at"] = 2
     with pytest.raises(Crash):
-        run(config, tiny_data)
-    event = logs.resolve_event(config.logs_dir)
+        run(config, data)
+    return config, logs.resolve_event(config.logs_dir)
+
+
+def test_resume_refuses_a_missing_or_corrupt_checkpoint(tmp_path, tiny_data, fake_children):
+    config, event = crashed_search(tmp_path, tiny_data, fake_children)
     (event / C.CHECKPOINT_FILE).write_bytes(b"\x80\x04garbage")
     with pytest.raises(NasError, match="checkpoint.pkl: .*corrupted"):
         run(config, tiny_data, resume=event)
@@ -291,11 +296,7 @@ def test_resume_refuses_a_missing_or_corrupt_checkpoint(tmp_path, tiny_data, fak
 
 
 def test_resume_refuses_changed_data_and_a_running_event(tmp_path, tiny_data, fake_children):
-    config = config_for(tmp_path, "random", controller_epochs=1)
-    fake_children["crash_at"] = 2
-    with pytest.raises(Crash):
-        run(config, tiny_data)
-    event = logs.resolve_event(config.logs_dir)
+    config, event = crashed_search(tmp_path, tiny_data, fake_children)
     other = prepare_tabular(make_frame(60, seed=1), "tiny", keep_columns=("score",))
     with pytest.raises(NasError, match="changed since"):
         run(config, other, resume=event)
