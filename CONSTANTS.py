@@ -79,8 +79,6 @@ TOP_N = 5
 PLOT_ACCURACY_FILE = "accuracy.png"
 
 # --- Image data and CNN spaces (issue 3) ----------------------------------------------
-# Search spaces whose children are CNNs (they read image data sets).
-IMAGE_SPACES = ("cnn", "cell")
 # Layer-by-layer CNN space (Zoph & Le 2016): the choices of each conv layer.
 CNN_KERNEL_SIZES = (1, 3, 5, 7)
 CNN_FILTERS = (16, 24, 32, 48, 64)
@@ -154,7 +152,7 @@ WORKERS = 1
 RAY_ADDRESS = None
 # Tries of a child whose worker process or Ray task dies (then it is recorded as failed).
 CHILD_MAX_ATTEMPTS = 2
-# Children reuse TensorFlow's compiled functions (mlpnas.tfutil.start_child); every this
+# Children reuse TensorFlow's compiled functions (mlpnas.training.tf_setup.start_child); every this
 # many children the caches are cleared and garbage collected, so memory stays flat.
 FULL_RESET_EVERY = 100
 

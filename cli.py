@@ -15,6 +15,8 @@ import click
 
 import CONSTANTS as C
 from mlpnas.errors import NasError
+from mlpnas.spaces import SPACES
+from mlpnas.strategies import STRATEGIES
 
 
 class OneLineUsageError(click.ClickException):
@@ -78,7 +80,7 @@ def main() -> None:
 @click.option("--label", default=None, help="Target column (default: the last column).")
 @click.option("--keep-column", "keep_columns", multiple=True, metavar="NAME",
               help="Keep a column even though it determines the label (repeatable).")
-@click.option("--strategy", type=click.Choice(["rl", "random", "evolution"]), default="rl",
+@click.option("--strategy", type=click.Choice(list(STRATEGIES)), default="rl",
               show_default=True, help="How architectures are proposed.")
 @click.option("--controller-epochs", type=POSITIVE, default=C.CONTROLLER_SAMPLING_EPOCHS,
               show_default=True, help="Controller epochs (sample, train, update).")
@@ -94,9 +96,9 @@ def main() -> None:
               help="Seed for the split, the controller and the children.")
 @LOGS_OPTION
 # --- search options of issue 3 (CNN spaces, image data) go here ---
-@click.option("--space", type=click.Choice(["mlp", "cnn", "cell"]), default="mlp",
-              show_default=True, help="Search space: MLPs, layer-by-layer CNNs (Zoph & Le), "
-                                      "or a NAS-Bench-201 cell; cnn/cell read image data.")
+@click.option("--space", type=click.Choice(list(SPACES)), default="mlp", show_default=True,
+              help="Search space: " + "; ".join(f"{name}: {info.help}"
+                                                for name, info in SPACES.items()) + ".")
 @click.option("--subset", type=POSITIVE, default=None,
               help="Train on a stratified sample of this many images (image spaces).")
 @click.option("--augment/--no-augment", default=False, show_default=True,
@@ -149,10 +151,10 @@ def search(**options) -> None:
       nas search --space cnn --dataset digits --max-layers 3
       nas search --space cell --dataset /usr/share/datasets/fashion-mnist --subset 2000
     """
-    from mlpnas.checkpoint import resume_config
+    from mlpnas.search.checkpoint import resume_config
     from mlpnas.config import SearchConfig
     from mlpnas.errors import SearchInterrupted
-    from mlpnas.images import describe_inputs, load_search_dataset
+    from mlpnas.data import describe_inputs, load_search_dataset
 
     resume, event_dir = options.pop("resume"), None
     if resume is None:
@@ -166,7 +168,7 @@ def search(**options) -> None:
                f"{len(data.y_test)} test rows, {describe_inputs(data)}, "
                f"{data.n_classes} classes; budget {config.budget} children", err=True)
     try:  # Ctrl-C while TensorFlow loads; the search handles it once it runs
-        from mlpnas.search import MLPNAS
+        from mlpnas.search.loop import MLPNAS
 
         nas = MLPNAS(config, dataset=data, progress=click.echo, resume=event_dir,
                      on_event=lambda path: click.echo(f"event: {path}"))
@@ -187,8 +189,8 @@ def _explicit_options(options: dict) -> set:
 
 
 def _print_summary(result, nas) -> None:
-    from mlpnas.analysis import top_n
-    from mlpnas.logs import load_event
+    from mlpnas.analysis.summary import top_n
+    from mlpnas.storage.events import load_event
 
     event = load_event(result.event_dir.parent, result.event_dir.name)
     click.echo(f"\nevent: {result.event_dir}")
@@ -213,8 +215,8 @@ def top_n_command(n, event, logs_dir, as_json) -> None:
       nas top-n 10 --event 3 --json
       nas top-n 5 --logs-dir ../shared/datasets/mlpnas-logs --event 1051
     """
-    from mlpnas.analysis import top_n
-    from mlpnas.logs import load_event
+    from mlpnas.analysis.summary import top_n
+    from mlpnas.storage.events import load_event
 
     ev = load_event(logs_dir, event)
     rows = top_n(ev, n)
@@ -240,8 +242,8 @@ def plot_accuracy_command(event, logs_dir, output) -> None:
       nas plot-accuracy
       nas plot-accuracy --event 2 --output progress.png
     """
-    from mlpnas.logs import load_event
-    from mlpnas.plots import plot_accuracy
+    from mlpnas.storage.events import load_event
+    from mlpnas.analysis.plots import plot_accuracy
 
     ev = load_event(logs_dir, event)
     click.echo(str(plot_accuracy(ev, output or ev.path / C.PLOT_ACCURACY_FILE)))
@@ -257,14 +259,14 @@ def _output_option(default: str):
 
 def _load_with_output(logs_dir, event, output, default_file):
     """The event, and where to write: --output, or `default_file` in the event folder."""
-    from mlpnas.logs import load_event
+    from mlpnas.storage.events import load_event
 
     ev = load_event(logs_dir, event)
     return ev, output or ev.path / default_file
 
 
 def _warn_order(event) -> None:
-    from mlpnas.analysis import order_warning
+    from mlpnas.analysis.summary import order_warning
 
     warning = order_warning(event)
     if warning:
@@ -283,7 +285,7 @@ def plot_distribution_command(event, logs_dir, output) -> None:
       nas plot-distribution
       nas plot-distribution --event 2 --output dist.png
     """
-    from mlpnas.plots import plot_distribution
+    from mlpnas.analysis.plots import plot_distribution
 
     ev, path = _load_with_output(logs_dir, event, output, C.DISTRIBUTION_PLOT_FILE)
     click.echo(str(plot_distribution(ev, path)))
@@ -303,9 +305,9 @@ def analyze(event, logs_dir, output, as_json) -> None:
       nas analyze --event 3 --json
       nas analyze --logs-dir ../shared/datasets/mlpnas-logs --event 1051
     """
-    from mlpnas.analysis import choice_effects, choice_frequencies, event_space
-    from mlpnas.plots import plot_choice_heatmap
-    from mlpnas.tables import effects_table, frequency_table
+    from mlpnas.analysis.summary import choice_effects, choice_frequencies, event_space
+    from mlpnas.analysis.plots import plot_choice_heatmap
+    from mlpnas.analysis.text import effects_table, frequency_table
 
     ev, path = _load_with_output(logs_dir, event, output, C.CHOICES_PLOT_FILE)
     space = event_space(ev)
@@ -334,10 +336,10 @@ def compare(events, logs_dir, output, as_json) -> None:
       nas compare 1 2                 # e.g. RL against random
       nas compare 3 4 5 --json --output rl-vs-random.png
     """
-    from mlpnas.analysis import compare_rows
-    from mlpnas.logs import load_event
-    from mlpnas.plots import plot_compare
-    from mlpnas.tables import compare_table
+    from mlpnas.analysis.summary import compare_rows
+    from mlpnas.storage.events import load_event
+    from mlpnas.analysis.plots import plot_compare
+    from mlpnas.analysis.text import compare_table
 
     evs = [load_event(logs_dir, e) for e in events]
     rows = compare_rows(evs)
@@ -365,7 +367,7 @@ def report(event, logs_dir, output, top) -> None:
       nas report
       nas report --event 2 --output search2.html
     """
-    from mlpnas.report import write_report
+    from mlpnas.analysis.report import write_report
 
     ev, path = _load_with_output(logs_dir, event, output, C.REPORT_FILE)
     click.echo(str(write_report(ev, path, top)))
@@ -388,8 +390,8 @@ def predictor_report_command(event, logs_dir, as_json) -> None:
       nas predictor-report --event 2 --json
       nas predictor-report --logs-dir ../shared/datasets/mlpnas-logs --event 1051
     """
-    from mlpnas.logs import load_event
-    from mlpnas.prediction import format_report, predictor_report
+    from mlpnas.storage.events import load_event
+    from mlpnas.analysis.predictor_quality import format_report, predictor_report
 
     report = predictor_report(load_event(logs_dir, event))
     if as_json:
@@ -411,8 +413,8 @@ def plot_predictor_command(event, logs_dir, output) -> None:
       nas plot-predictor
       nas plot-predictor --logs-dir ../shared/datasets/mlpnas-logs --event 1051 --output p.png
     """
-    from mlpnas.logs import load_event
-    from mlpnas.plots import plot_predictor
+    from mlpnas.storage.events import load_event
+    from mlpnas.analysis.plots import plot_predictor
 
     ev = load_event(logs_dir, event)
     click.echo(str(plot_predictor(ev, output or ev.path / C.PLOT_PREDICTOR_FILE)))
@@ -431,7 +433,7 @@ def events_command(logs_dir, as_json) -> None:
       nas events
       nas events --logs-dir ../shared/datasets/mlpnas-logs --json
     """
-    from mlpnas.events import format_events, list_events
+    from mlpnas.storage.listing import format_events, list_events
 
     rows = list_events(logs_dir)
     if as_json:
@@ -501,7 +503,7 @@ def predict_command(model_path, data_path, proba, output) -> None:
 @click.option("--benchmark", default=C.BENCH_DEFAULT, show_default=True,
               help="Table to search (see --list), e.g. nb201-cifar100, hpobench-australian.")
 @click.option("--strategies", default=",".join(C.BENCH_STRATEGIES), show_default=True,
-              help="Comma-separated strategies to compare (rl, random, evolution).")
+              help=f"Comma-separated strategies to compare ({', '.join(STRATEGIES)}).")
 @click.option("--budget", type=POSITIVE, default=C.BENCH_BUDGET, show_default=True,
               help="Evaluations (table look-ups) per search.")
 @click.option("--seeds", type=POSITIVE, default=C.BENCH_SEEDS, show_default=True,
@@ -535,10 +537,10 @@ def bench_command(benchmark, strategies, budget, seeds, seed, samples_per_epoch,
     """
     from pathlib import Path
 
-    from mlpnas import bench as B
+    from mlpnas.benchmarks import runner as B
     from mlpnas.config import SearchConfig
-    from mlpnas.plots import plot_regret
-    from mlpnas.benchmarks import describe_benchmarks
+    from mlpnas.analysis.plots import plot_regret
+    from mlpnas.benchmarks.tables import describe_benchmarks
 
     if list_only:
         for line in describe_benchmarks():

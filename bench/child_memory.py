@@ -1,6 +1,6 @@
 """Memory over a long search: resident set size while training many children in a row.
 
-Children go through `mlpnas.child.train_child` exactly as in a search (Keras state reset
+Children go through `mlpnas.training.child.train_child` exactly as in a search (Keras state reset
 between children, one-shot weight store on), with random architectures on the
 wine-quality file. Prints RSS every `--every` children, the peak, and the growth
 between the first checkpoint and the end (flat memory: growth near zero).
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mlpnas.config import SearchConfig  # noqa: E402
-from mlpnas.data import load_dataset  # noqa: E402
+from mlpnas.data.tabular import load_dataset  # noqa: E402
 
 
 def rss_mib() -> float:
@@ -37,11 +37,11 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=25)
     args = parser.parse_args()
 
-    from mlpnas.child import train_child
-    from mlpnas.generator import WeightStore
-    from mlpnas.space import MLPSpace
-    from mlpnas.strategies import RandomStrategy
-    from mlpnas.tfutil import seed_everything
+    from mlpnas.training.child import train_child
+    from mlpnas.training.weights import WeightStore
+    from mlpnas.spaces.mlp import MLPSpace
+    from mlpnas.strategies.random import RandomStrategy
+    from mlpnas.training.tf_setup import seed_everything
 
     config = SearchConfig(dataset=args.data, child_epochs=args.child_epochs)
     seed_everything(config.seed)

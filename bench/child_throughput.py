@@ -27,15 +27,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import CONSTANTS as C  # noqa: E402
-from mlpnas.tfutil import import_tf, seed_everything, start_child  # noqa: E402
+from mlpnas.training.tf_setup import import_tf, seed_everything, start_child  # noqa: E402
 
 tf, keras = import_tf()
 
-from mlpnas.data import load_dataset  # noqa: E402
-from mlpnas.generator import build_mlp  # noqa: E402
-from mlpnas.space import MLPSpace  # noqa: E402
-from mlpnas.strategies import RandomStrategy  # noqa: E402
-from mlpnas.trainer import fit_evaluate, make_optimizer  # noqa: E402
+from mlpnas.data.tabular import load_dataset  # noqa: E402
+from mlpnas.training.mlp import build_mlp  # noqa: E402
+from mlpnas.spaces.mlp import MLPSpace  # noqa: E402
+from mlpnas.strategies.random import RandomStrategy  # noqa: E402
+from mlpnas.training.trainer import fit_evaluate, make_optimizer  # noqa: E402
 
 
 def _build(space, seq, data, seed: int):
@@ -57,7 +57,7 @@ def train_with_fit(model, data, args, seed: int) -> float:
 
 
 def train_with_ours(model, data, args, seed: int) -> float:
-    """The project's trainer (mlpnas.trainer.fit_evaluate)."""
+    """The project's trainer (mlpnas.training.trainer.fit_evaluate)."""
     return fit_evaluate(model, data.x_train, data.y_train, data.x_val, data.y_val,
                         args.epochs, args.batch_size, args.lr, seed=seed).val_accuracy
 

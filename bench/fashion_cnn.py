@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mlpnas.config import SearchConfig  # noqa: E402
-from mlpnas.images import load_images  # noqa: E402
+from mlpnas.data.images import load_images  # noqa: E402
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 BASELINE = [dict(kernel=3, filters=32, stride=1, pool=2),
@@ -43,8 +43,8 @@ def parse_args() -> argparse.Namespace:
 
 def baseline(search, config: SearchConfig) -> tuple[float, float, float]:
     """(validation, test accuracy, seconds) of the hand-designed CNN, trained like a child."""
-    from mlpnas.child import build_model, train_child
-    from mlpnas.trainer import accuracy
+    from mlpnas.training.child import build_model, train_child
+    from mlpnas.training.trainer import accuracy
 
     seq = search.space.encode(BASELINE)
     start = time.perf_counter()
@@ -71,7 +71,7 @@ def main() -> None:
     print(f"Fashion-MNIST: {len(data.y_train)} train / {len(data.y_val)} val / "
           f"{len(data.y_test)} test images; {config.budget} children x {config.child_epochs} "
           f"epochs, up to {config.max_layers} layers", flush=True)
-    from mlpnas.search import MLPNAS
+    from mlpnas.search.loop import MLPNAS
 
     search = MLPNAS(config, dataset=data, progress=lambda line: print(line, flush=True))
     start = time.perf_counter()

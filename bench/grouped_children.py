@@ -3,7 +3,7 @@
 Issue 6 asked to consider training several children of a controller epoch together in one
 compiled step, and to measure before keeping it. This is that measurement: pairs of
 same-depth MLP children (random architectures, wine-quality file, 10 epochs) trained by
-the fast path's loop (`mlpnas.densefit`) one after the other, and both inside one
+the fast path's loop (`mlpnas.training.densefit`) one after the other, and both inside one
 `tf.function` (two independent loops, which TensorFlow may run side by side). Traces are
 excluded. A ratio above 1 would favour training children together.
 
@@ -22,16 +22,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mlpnas.tfutil import import_tf, seed_everything, start_child  # noqa: E402
+from mlpnas.training.tf_setup import import_tf, seed_everything, start_child  # noqa: E402
 
 tf, keras = import_tf()
 
-from mlpnas import densefit  # noqa: E402
-from mlpnas.data import load_dataset  # noqa: E402
-from mlpnas.generator import build_mlp  # noqa: E402
-from mlpnas.space import MLPSpace  # noqa: E402
-from mlpnas.strategies import RandomStrategy  # noqa: E402
-from mlpnas.trainer import epoch_permutations  # noqa: E402
+from mlpnas.training import densefit  # noqa: E402
+from mlpnas.data.tabular import load_dataset  # noqa: E402
+from mlpnas.training.mlp import build_mlp  # noqa: E402
+from mlpnas.spaces.mlp import MLPSpace  # noqa: E402
+from mlpnas.strategies.random import RandomStrategy  # noqa: E402
+from mlpnas.training.trainer import epoch_permutations  # noqa: E402
 
 
 def train_args(space, seq, data, index: int, epochs: int) -> tuple[tuple, int]:

@@ -24,12 +24,12 @@ sys.path.insert(0, str(ROOT))
 
 import CONSTANTS as C  # noqa: E402
 from mlpnas.config import SearchConfig  # noqa: E402
-from mlpnas.data import load_dataset  # noqa: E402
+from mlpnas.data.tabular import load_dataset  # noqa: E402
 
 
 def run(config: SearchConfig, data) -> dict:
     """One search; wall time, driver waiting time, children's own training seconds."""
-    from mlpnas.search import MLPNAS
+    from mlpnas.search.loop import MLPNAS
 
     nas = MLPNAS(config, dataset=data)
     start = time.perf_counter()

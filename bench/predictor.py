@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from mlpnas.config import SearchConfig  # noqa: E402
-from mlpnas.logs import load_event  # noqa: E402
-from mlpnas.prediction import predictor_report  # noqa: E402
+from mlpnas.storage.events import load_event  # noqa: E402
+from mlpnas.analysis.predictor_quality import predictor_report  # noqa: E402
 
 ARMS = (("no predictor", {"use_predictor": False}),
         ("predictor logged", {"use_predictor": True}),
@@ -39,7 +39,7 @@ ARMS = (("no predictor", {"use_predictor": False}),
 
 def run_arm(name: str, changes: dict, seed: int, args, logs_dir: Path) -> dict:
     """One search; the figures the table prints."""
-    from mlpnas.search import MLPNAS
+    from mlpnas.search.loop import MLPNAS
 
     if changes.get("screen", 1) is None:
         changes = {**changes, "screen": args.screen}

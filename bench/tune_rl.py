@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import CONSTANTS as C  # noqa: E402
-from mlpnas.bench import run_bench  # noqa: E402
+from mlpnas.benchmarks.runner import run_bench  # noqa: E402
 from mlpnas.config import SearchConfig  # noqa: E402
 
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 import CONSTANTS as C  # noqa: E402
 from mlpnas.config import SearchConfig  # noqa: E402
-from mlpnas.data import load_dataset  # noqa: E402
+from mlpnas.data.tabular import load_dataset  # noqa: E402
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         data = load_dataset(args.csv, seed=args.seed)
-    from mlpnas.search import MLPNAS
+    from mlpnas.search.loop import MLPNAS
 
     print(f"budget: {config.controller_epochs} controller epochs x {config.samples_per_epoch} "
           f"children x {config.child_epochs} child epochs; strategy {args.strategy}; seed {args.seed}")

@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 
 import CONSTANTS as C
-from mlpnas.analysis import top_n
+from mlpnas.analysis.summary import top_n
 from mlpnas.config import SearchConfig
-from mlpnas.data import Dataset, Preprocessing, drop_index_column, read_csv
+from mlpnas.data.tabular import Dataset, Preprocessing, drop_index_column, read_csv
 from mlpnas.errors import NasError
-from mlpnas.images import load_search_dataset
-from mlpnas.logs import Event, load_event
-from mlpnas.space import make_space
+from mlpnas.data import load_search_dataset
+from mlpnas.storage.events import Event, load_event
+from mlpnas.spaces import make_space
 
 FORMAT = 1
 
@@ -101,9 +101,9 @@ def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | o
 
 def _retrain(config: SearchConfig, tokens: list, data: Dataset, epochs: int) -> tuple[Any, float]:
     """A fresh model of `tokens` trained on train + val; its test accuracy (read once)."""
-    from mlpnas.child import build_model
-    from mlpnas.tfutil import seed_everything
-    from mlpnas.trainer import ChildTrainingError, accuracy, fit_evaluate
+    from mlpnas.training.child import build_model
+    from mlpnas.training.tf_setup import seed_everything
+    from mlpnas.training.trainer import ChildTrainingError, accuracy, fit_evaluate
 
     seed_everything(config.seed)
     space = make_space(config.space, max_length=config.max_layers, dropout=config.dropout,
@@ -144,7 +144,7 @@ def read_export_metadata(path: str | os.PathLike) -> dict:
 
 
 def _load_model(path: Path):
-    from mlpnas.tfutil import import_tf
+    from mlpnas.training.tf_setup import import_tf
 
     _, keras = import_tf()
     try:  # safe_mode (the default) refuses to deserialise Python code (lambdas)

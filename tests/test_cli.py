@@ -104,7 +104,7 @@ def test_help_has_examples(runner, command):
 
 
 def test_descriptions_quote_dropout_like_decoding(tmp_path, runner):
-    from mlpnas.logs import write_pickle_atomic
+    from mlpnas.storage import write_pickle_atomic
 
     (tmp_path / "event1").mkdir()
     meta = {"layers": ["(128, 'relu')", "dropout", "(3, 'softmax')"], "controller_epoch": 0}

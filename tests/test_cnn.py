@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlpnas.cnn_space import CNNSpace
-from mlpnas.space import CellSpace
-from mlpnas.tfutil import import_tf
+from mlpnas.spaces.cnn import CNNSpace
+from mlpnas.spaces.cell import CellSpace
+from mlpnas.training.tf_setup import import_tf
 
 tf, keras = import_tf()
 
-from mlpnas.cnn import Augment, build_cell_network, build_cnn, conv_key, match_size  # noqa: E402
-from mlpnas.generator import WeightStore  # noqa: E402
+from mlpnas.training.cnn import Augment, build_cell_network, build_cnn, conv_key, match_size  # noqa: E402
+from mlpnas.training.weights import WeightStore  # noqa: E402
 
 
 def spec(kernel=3, filters=16, stride=1, pool=1, inputs=()):

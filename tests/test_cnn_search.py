@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlpnas.logs import load_event
+from mlpnas.storage.events import load_event
 
 ROOT = Path(__file__).resolve().parents[1]
 FASHION = Path("/usr/share/datasets/fashion-mnist")

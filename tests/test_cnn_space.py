@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlpnas.cnn_space import CNNLayer, CNNSpace
+from mlpnas.spaces.cnn import CNNLayer, CNNSpace
 from mlpnas.errors import NasError
-from mlpnas.space import CellSpace, make_space
-from mlpnas.strategies import RandomStrategy
+from mlpnas.spaces import make_space
+from mlpnas.spaces.cell import CellSpace
+from mlpnas.strategies.random import RandomStrategy
 
 
 def spec(kernel=3, filters=16, stride=1, pool=1, inputs=()):

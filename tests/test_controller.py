@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mlpnas.controller import Controller, ControllerConfig
-from mlpnas.space import MLPSpace
+from mlpnas.strategies.controller import Controller, ControllerConfig
+from mlpnas.spaces.mlp import MLPSpace
 
 BEST = [19, 29, 10, 30]  # (128, relu), dropout, (32, tanh), output
 

@@ -8,9 +8,10 @@ from scipy.stats import kendalltau
 
 pytest.importorskip("tensorflow")
 
-from mlpnas.controller import Controller, ControllerConfig  # noqa: E402
-from mlpnas.space import MLPSpace  # noqa: E402
-from mlpnas.strategies import RandomStrategy, RLStrategy  # noqa: E402
+from mlpnas.strategies.controller import Controller, ControllerConfig  # noqa: E402
+from mlpnas.spaces.mlp import MLPSpace  # noqa: E402
+from mlpnas.strategies.random import RandomStrategy  # noqa: E402
+from mlpnas.strategies.rl import RLStrategy
 
 SPACE = MLPSpace()
 ACT_BONUS = {"relu": 0.05, "elu": 0.03, "tanh": 0.0, "sigmoid": -0.06}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlpnas.cnn_space import CNNSpace
-from mlpnas.tfutil import import_tf
+from mlpnas.spaces.cnn import CNNSpace
+from mlpnas.training.tf_setup import import_tf
 
 tf, keras = import_tf()
 
-from mlpnas.controller import Controller, ControllerConfig  # noqa: E402
+from mlpnas.strategies.controller import Controller, ControllerConfig  # noqa: E402
 
 # temperature 1.0: the expected log-probs below are log sigmoid(+-score), unscaled.
 SMALL = ControllerConfig(lstm_dim=16, embedding_dim=8, learning_rate=0.05, train_steps=1,

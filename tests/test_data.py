@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlpnas.data import DataWarning, find_dataset, load_dataset, prepare_tabular
+from mlpnas.data.tabular import DataWarning, find_dataset, load_dataset, prepare_tabular
 from mlpnas.errors import NasError
 from tests.conftest import make_frame
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlpnas.tfutil import import_tf
+from mlpnas.training.tf_setup import import_tf
 
 tf, keras = import_tf()
 
-from mlpnas import densefit, trainer  # noqa: E402
+from mlpnas.training import densefit  # noqa: E402
+
+from mlpnas.training import trainer
 
 
 def _data(n: int = 90, d: int = 4, seed: int = 0):

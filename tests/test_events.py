@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import CONSTANTS as C
-from mlpnas import logs
+from mlpnas import storage
 from tests.conftest import ROOT
 
 
@@ -15,10 +15,10 @@ def make_event(root, n, status, children=3, budget=4, failed=()):
     path = root / f"event{n}"
     path.mkdir(parents=True)
     entries = [[[1, 30], 0.5 + i / 10, None, {"failed": i in failed}] for i in range(children)]
-    logs.write_pickle_atomic(path / C.LOG_FILE, entries)
-    logs.write_json_atomic(path / C.CONFIG_FILE, {"dataset": {"name": "wine"}, "space": "mlp",
+    storage.write_pickle_atomic(path / C.LOG_FILE, entries)
+    storage.write_json_atomic(path / C.CONFIG_FILE, {"dataset": {"name": "wine"}, "space": "mlp",
                                                   "strategy": "rl", "budget": budget})
-    logs.write_json_atomic(path / C.STATUS_FILE, {"status": status})
+    storage.write_json_atomic(path / C.STATUS_FILE, {"status": status})
     return path
 
 
@@ -31,7 +31,7 @@ def test_events_statuses_and_best(tmp_path, runner):
     make_event(root, 3, "running")  # nobody holds its lock: the process was killed
     make_event(root, 4, "interrupted")
     make_event(root, 10, "failed", children=0)
-    held = logs.lock_event(running)
+    held = storage.lock_event(running)
     try:
         result = runner.invoke(cli.main, ["events", "--logs-dir", str(root), "--json"])
     finally:

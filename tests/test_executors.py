@@ -7,9 +7,9 @@ import sys
 import numpy as np
 
 from mlpnas.config import SearchConfig
-from mlpnas.data import prepare_tabular
-from mlpnas.executors import CrashingTask, ProcessExecutor, SerialExecutor, make_executor
-from mlpnas.space import MLPSpace
+from mlpnas.data.tabular import prepare_tabular
+from mlpnas.training.executors import CrashingTask, ProcessExecutor, SerialExecutor, make_executor
+from mlpnas.spaces.mlp import MLPSpace
 from tests.conftest import make_frame
 
 
@@ -44,7 +44,7 @@ def test_serial_executor_reports_a_failing_child_and_goes_on(tmp_path):
 
 
 def test_worker_processes_retry_a_killed_worker_and_are_reproducible(tmp_path):
-    from mlpnas.generator import WeightStore
+    from mlpnas.training.weights import WeightStore
 
     data, space, config, seqs = tiny(tmp_path)
     store = WeightStore()

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import CONSTANTS as C
-from mlpnas import logs
+from mlpnas import storage
 from mlpnas.config import SearchConfig
-from mlpnas.data import _builtin_frame, load_dataset, stratified_split
+from mlpnas.data.tabular import _builtin_frame, load_dataset, stratified_split
 
 pytest.importorskip("tensorflow")
 
@@ -21,13 +21,13 @@ def make_event(root, dataset="iris", fingerprint=None, with_config=True):
     """An event folder as a search leaves it: config.json and a log of two children."""
     path = root / "event1"
     path.mkdir(parents=True)
-    logs.write_pickle_atomic(path / C.LOG_FILE, [[[9, 30], 0.9, None, {}],
+    storage.write_pickle_atomic(path / C.LOG_FILE, [[[9, 30], 0.9, None, {}],
                                                  [[13, 29, 30], 0.8, None, {}]])
     if with_config:
         config = SearchConfig(dataset=dataset, child_epochs=3, seed=1, logs_dir=str(root))
         summary = load_dataset("iris", seed=1).summary()
         summary["fingerprint"] = fingerprint or summary["fingerprint"]
-        logs.write_json_atomic(path / C.CONFIG_FILE, {"config": config.to_dict(),
+        storage.write_json_atomic(path / C.CONFIG_FILE, {"config": config.to_dict(),
                                                       "dataset": summary})
     return root
 

@@ -13,8 +13,7 @@ import pytest
 
 import CONSTANTS as C
 from mlpnas.errors import NasError
-from mlpnas.images import (FASHION_MNIST_CLASSES, load_images, parse_idx, read_images,
-                           stratified_sample)
+from mlpnas.data.images import FASHION_MNIST_CLASSES, load_images, parse_idx, read_images, stratified_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,7 +126,7 @@ def test_class_folders(tmp_path):
 
 
 def test_cifar10_offline_fails_with_one_line_naming_a_local_copy(monkeypatch, tmp_path):
-    from mlpnas.tfutil import import_tf
+    from mlpnas.training.tf_setup import import_tf
 
     _, keras = import_tf()
 

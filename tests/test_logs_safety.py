@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import CONSTANTS as C
-from mlpnas import logs
+from mlpnas import storage
 from mlpnas.errors import NasError
 from tests.conftest import ROOT
 
@@ -67,7 +67,7 @@ def test_the_payloads_are_live(marker):
 def test_crafted_pickle_is_refused_and_does_not_run(marker, kind):
     data = hostile_pickles(marker)[kind]
     with pytest.raises(NasError) as info:
-        logs.safe_unpickle(data, "evil.pkl")
+        storage.safe_unpickle(data, "evil.pkl")
     assert "evil.pkl" in str(info.value) and "\n" not in str(info.value)
     assert not marker.exists()
 
@@ -93,18 +93,18 @@ def test_own_and_mlpnas_values_still_load(mlpnas_logs):
     state = {"rng": np.random.default_rng(0).bit_generator.state,
              "weights": {("dense", 4, 8, "relu"): [np.ones((4, 8), "float32")]},
              "iterations": np.array(3, dtype="int64")}
-    back = logs.safe_unpickle(pickle.dumps([entries, state], protocol=4))
+    back = storage.safe_unpickle(pickle.dumps([entries, state], protocol=4))
     assert back[0][1][3]["error"] == "x"
     assert back[1]["weights"][("dense", 4, 8, "relu")][0].shape == (4, 8)
     for path in sorted(mlpnas_logs.glob("event*/" + C.LOG_FILE)):
-        assert len(logs.read_log(path)) > 0
+        assert len(storage.read_log(path)) > 0
 
 
 def write_log(path: Path, n: int = 6) -> bytes:
     rng = np.random.default_rng(0)
     entries = [[[int(t) for t in rng.integers(1, 29, 2)] + [30], float(rng.random()), None,
                 {"controller_epoch": i // 2, "history": {"loss": [0.3, 0.2]}}] for i in range(n)]
-    logs.write_pickle_atomic(path, entries)
+    storage.write_pickle_atomic(path, entries)
     return path.read_bytes()
 
 
@@ -114,7 +114,7 @@ def test_truncated_log_names_the_file(tmp_path):
     for cut in range(0, len(data) - 1, 7):
         path.write_bytes(data[:cut])
         with pytest.raises(NasError, match=str(path)):
-            logs.read_log(path)
+            storage.read_log(path)
 
 
 def test_corrupted_bytes_give_a_clear_error_or_a_valid_log(tmp_path):
@@ -129,7 +129,7 @@ def test_corrupted_bytes_give_a_clear_error_or_a_valid_log(tmp_path):
             bad[rng.randrange(len(bad))] = rng.randrange(256)
         path.write_bytes(bytes(bad))
         try:
-            logs.read_log(path)
+            storage.read_log(path)
         except NasError as exc:
             errors += 1
             assert str(path) in str(exc) and "\n" not in str(exc)
@@ -149,7 +149,7 @@ def test_malformed_logs(tmp_path, content, message):
     path = tmp_path / C.LOG_FILE
     path.write_bytes(content)
     with pytest.raises(NasError, match=message):
-        logs.read_log(path)
+        storage.read_log(path)
 
 
 def test_broken_events_fail_alone(tmp_path, runner):
@@ -161,7 +161,7 @@ def test_broken_events_fail_alone(tmp_path, runner):
         write_log(root / f"event{n}" / C.LOG_FILE)
     (root / "event2" / C.LOG_FILE).unlink()
     (root / "event3" / C.LOG_FILE).write_bytes(b"\x80\x04\x95garbage")
-    logs.write_json_atomic(root / "event4" / C.CONFIG_FILE, {"budget": 6})  # no status.json
+    storage.write_json_atomic(root / "event4" / C.CONFIG_FILE, {"budget": 6})  # no status.json
     result = runner.invoke(cli.main, ["events", "--logs-dir", str(root)])
     assert result.exit_code == 0
     lines = result.output.splitlines()[1:]
@@ -179,21 +179,21 @@ def test_broken_events_fail_alone(tmp_path, runner):
 
 
 def test_event_lock_is_exclusive_and_released(tmp_path):
-    held = logs.lock_event(tmp_path)
-    assert logs.event_is_locked(tmp_path)
+    held = storage.lock_event(tmp_path)
+    assert storage.event_is_locked(tmp_path)
     with pytest.raises(NasError, match="another running search"):
-        logs.lock_event(tmp_path)
+        storage.lock_event(tmp_path)
     held.close()
-    assert not logs.event_is_locked(tmp_path)
-    logs.lock_event(tmp_path).close()
+    assert not storage.event_is_locked(tmp_path)
+    storage.lock_event(tmp_path).close()
 
 
 RACE = """
 import sys, os
-from mlpnas import logs
+from mlpnas import storage
 for _ in range(15):
-    number, path = logs.new_event_dir(sys.argv[1])
-    logs.write_json_atomic(path / "owner.json", {"pid": os.getpid()})
+    number, path = storage.new_event_dir(sys.argv[1])
+    storage.write_json_atomic(path / "owner.json", {"pid": os.getpid()})
     print(number)
 """
 
@@ -210,6 +210,6 @@ def test_racing_processes_get_distinct_events(tmp_path):
         numbers += [int(x) for x in out.split()]
         pids.append(proc.pid)
     assert sorted(numbers) == list(range(1, 46))
-    owners = [logs.read_json(p / "owner.json")["pid"] for p in logs.event_dirs(root).values()]
+    owners = [storage.read_json(p / "owner.json")["pid"] for p in storage.event_dirs(root).values()]
     assert sorted(owners) == sorted(pids * 15)
     shutil.rmtree(root)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mlpnas import plots
-from mlpnas.analysis import choice_frequencies
+from mlpnas.analysis import plots
+from mlpnas.analysis.summary import choice_frequencies
 from mlpnas.errors import NasError
-from mlpnas.logs import load_event
+from mlpnas.storage.events import load_event
 from tests.fixture_logs import CHILDREN, write_event
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -12,8 +12,9 @@ import pytest
 
 import cli
 from mlpnas.errors import NasError
-from mlpnas.logs import Event, load_event, normalize_entry, write_pickle_atomic
-from mlpnas.prediction import epoch_quality, predictor_report, quality, unseen_flags
+from mlpnas.storage import normalize_entry, write_pickle_atomic
+from mlpnas.storage.events import Event, load_event
+from mlpnas.analysis.predictor_quality import epoch_quality, predictor_report, quality, unseen_flags
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ import pytest
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
 
-from mlpnas.logs import load_event  # noqa: E402
+from mlpnas.storage.events import load_event  # noqa: E402
 from tests.conftest import ROOT, make_frame  # noqa: E402
 
 
@@ -54,8 +54,8 @@ def test_search_runs_on_the_cluster(cluster, tiny_data, tmp_path, runner):
 
 def test_a_killed_worker_is_retried_and_the_search_completes(cluster, tiny_data, tmp_path):
     from mlpnas.config import SearchConfig
-    from mlpnas.executors import CrashingTask, RayExecutor
-    from mlpnas.search import MLPNAS
+    from mlpnas.training.executors import CrashingTask, RayExecutor
+    from mlpnas.search.loop import MLPNAS
 
     config = SearchConfig(dataset=str(tiny_data), strategy="random", controller_epochs=2,
                           samples_per_epoch=2, child_epochs=1, workers=2,

@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 import pytest
 
 from mlpnas.errors import NasError
-from mlpnas.logs import load_event
-from mlpnas.report import write_report
+from mlpnas.storage.events import load_event
+from mlpnas.analysis.report import write_report
 from tests.fixture_logs import CHILDREN, TEST_ACCURACY, TOP_DESCRIPTION, write_event
 
 

@@ -18,7 +18,8 @@ import time
 import pytest
 
 import CONSTANTS as C
-from mlpnas import checkpoint, logs
+from mlpnas.search import checkpoint
+from mlpnas import storage
 from tests.conftest import ROOT
 
 pytest.importorskip("tensorflow")
@@ -49,7 +50,7 @@ def read_until_children(proc, k):
 
 def log_of(event_dir):
     return [(e.tokens, e.val_accuracy, e.meta["child_index"], e.meta["controller_epoch"])
-            for e in logs.read_log(event_dir / C.LOG_FILE)]
+            for e in storage.read_log(event_dir / C.LOG_FILE)]
 
 
 def test_sigkill_at_a_random_point_then_resume(tmp_path):
@@ -65,9 +66,9 @@ def test_sigkill_at_a_random_point_then_resume(tmp_path):
     victim.stdout.close()
     note = f"(kill seed {seed}: after {k} children + {delay:.2f}s)"
     assert event, f"the victim printed no event line {note}"
-    event_dir = logs.resolve_event(logs_dir, event)
+    event_dir = storage.resolve_event(logs_dir, event)
     partial = log_of(event_dir)  # the log of a killed search loads
-    assert len(partial) <= 4 and not logs.event_is_locked(event_dir)
+    assert len(partial) <= 4 and not storage.event_is_locked(event_dir)
     resumed = subprocess.run([sys.executable, str(ROOT / "cli.py"), "search", "--resume",
                               event_dir.name, "--logs-dir", str(logs_dir)], cwd=ROOT, env=ENV,
                              capture_output=True, text=True, timeout=300)
@@ -77,7 +78,7 @@ def test_sigkill_at_a_random_point_then_resume(tmp_path):
         assert "already finished" in resumed.stderr, note
     else:
         assert resumed.returncode == 0, f"{note} {resumed.stderr[-2000:]}"
-    ref_dir = logs.resolve_event(logs_dir, out.split("event: ", 1)[1].split()[0])
+    ref_dir = storage.resolve_event(logs_dir, out.split("event: ", 1)[1].split()[0])
     assert ref_dir != event_dir
     expected, final = log_of(ref_dir), log_of(event_dir)
     assert [e[2] for e in final] == [0, 1, 2, 3], note  # none duplicated, none missing
@@ -85,7 +86,7 @@ def test_sigkill_at_a_random_point_then_resume(tmp_path):
     assert [e[0] for e in final] == [e[0] for e in expected], note  # same sequences
     assert final == expected, note  # and the same rewards
     for path, pid in ((ref_dir, reference.pid), (event_dir, None)):
-        status = logs.read_json(path / C.STATUS_FILE)
+        status = storage.read_json(path / C.STATUS_FILE)
         assert status["status"] == "finished" and status["children"] == 4
         assert pid is None or status["pid"] == pid  # each process wrote only its own event
     assert checkpoint.load(event_dir)["next_epoch"] == 2

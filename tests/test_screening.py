@@ -8,7 +8,7 @@ from scipy.stats import binom
 
 from mlpnas.config import SearchConfig
 from mlpnas.errors import NasError
-from mlpnas.screening import (EpochPlan, check_screening, plan_epoch,
+from mlpnas.strategies.screening import (EpochPlan, check_screening, plan_epoch,
                               selection_probabilities, top_predicted)
 
 
@@ -145,8 +145,8 @@ def test_plan_survives_the_checkpoint_round_trip():
     """A resumed epoch gets back exactly the plan it checkpointed (via the safe unpickler)."""
     import pickle
 
-    from mlpnas.logs import safe_unpickle
-    from mlpnas.screening import EpochPlan, plan_from_state, plan_state
+    from mlpnas.storage import safe_unpickle
+    from mlpnas.strategies.screening import EpochPlan, plan_from_state, plan_state
 
     plan = EpochPlan([[5, 30], [6, 30], [7, 30]], [0.7, 0.9, 0.8], [1, 2], {0: 0.65},
                      np.array([0.5, 1.0, 0.25]), screened=True, dedupe=True)

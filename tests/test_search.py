@@ -5,10 +5,10 @@ import warnings
 
 import pytest
 
-from mlpnas import logs
+from mlpnas import storage
 from mlpnas.config import SearchConfig
-from mlpnas.data import prepare_tabular
-from mlpnas.strategies import Strategy
+from mlpnas.data.tabular import prepare_tabular
+from mlpnas.strategies.base import Strategy
 from tests.conftest import make_frame
 
 
@@ -27,17 +27,17 @@ def _config(tmp_path, **kw):
 
 
 def test_search_logs_every_child_as_it_goes(tmp_path, tiny):
-    from mlpnas.search import MLPNAS
+    from mlpnas.search.loop import MLPNAS
 
     seen = []
 
     def progress(line):
         # The log on disk already holds the child this line reports.
-        seen.append(len(logs.read_log(tmp_path / "event1" / "nas_data.pkl")))
+        seen.append(len(storage.read_log(tmp_path / "event1" / "nas_data.pkl")))
 
     result = MLPNAS(_config(tmp_path), dataset=tiny, progress=progress).search()
     assert seen == [1, 2, 3, 4]
-    raw = logs.read_raw_log(result.event_dir / "nas_data.pkl")
+    raw = storage.read_raw_log(result.event_dir / "nas_data.pkl")
     assert len(raw) == 4
     tokens, acc, pred, meta = raw[0]
     assert isinstance(tokens, list) and all(type(t) is int for t in tokens)
@@ -57,7 +57,7 @@ def test_search_logs_every_child_as_it_goes(tmp_path, tiny):
 
 
 def test_same_seed_same_sequences(tmp_path, tiny):
-    from mlpnas.search import MLPNAS
+    from mlpnas.search.loop import MLPNAS
 
     runs = []
     for _ in range(2):
@@ -86,7 +86,7 @@ class Fixed(Strategy):
 
 
 def test_one_shot_records_inherited_layers(tmp_path, tiny):
-    from mlpnas.search import MLPNAS
+    from mlpnas.search.loop import MLPNAS
 
     seqs = [[19, 30], [19, 10, 30], [5, 30]]
     on = MLPNAS(_config(tmp_path, controller_epochs=1, samples_per_epoch=3), dataset=tiny,
@@ -99,7 +99,7 @@ def test_one_shot_records_inherited_layers(tmp_path, tiny):
 
 
 def test_failed_child_is_logged_and_search_goes_on(tmp_path, tiny, monkeypatch):
-    from mlpnas import search
+    from mlpnas.search import loop as search
 
     calls = {"n": 0}
     real = search.train_child

@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 
 import CONSTANTS as C
-from mlpnas import logs
+from mlpnas import storage
 from mlpnas.config import SearchConfig
-from mlpnas.data import prepare_tabular
+from mlpnas.data.tabular import prepare_tabular
 from mlpnas.errors import NasError
-from mlpnas.strategies import Strategy
+from mlpnas.strategies.base import Strategy
 from tests.conftest import make_frame
 
 tf = pytest.importorskip("tensorflow")
-from mlpnas import search as search_mod  # noqa: E402
-from mlpnas.child import ChildOutcome  # noqa: E402
+from mlpnas.search import loop as search_mod  # noqa: E402
+from mlpnas.training.child import ChildOutcome  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -51,13 +51,13 @@ def test_non_finite_loss_fails_the_child_and_a_streak_stops_the_search(tmp_path,
     config = config_for(tmp_path, max_consecutive_failures=2)
     with pytest.raises(NasError, match=r"stopped after 2 failed children in a row .*non-finite"):
         search_mod.MLPNAS(config, dataset=broken, strategy=SigmoidOnly()).search()
-    event = logs.resolve_event(config.logs_dir)
-    entries = logs.read_log(event / C.LOG_FILE)
+    event = storage.resolve_event(config.logs_dir)
+    entries = storage.read_log(event / C.LOG_FILE)
     assert len(entries) == 2 and all(e.failed for e in entries)
     assert all(e.val_accuracy == C.FAILED_CHILD_REWARD for e in entries)
     assert "ChildTrainingError: non-finite training loss" in entries[0].meta["error"]
     assert "fit_evaluate" in entries[0].meta["traceback"]
-    status = logs.read_json(event / C.STATUS_FILE)
+    status = storage.read_json(event / C.STATUS_FILE)
     assert status["status"] == "failed" and "stopped after 2" in status["error"]
 
 
@@ -101,7 +101,7 @@ def test_cli_reports_the_streak_in_one_line(tmp_path, runner, monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 2  # the dataset line and the one-line error
     assert "stopped after 3 failed children in a row" in result.stderr
-    assert len(logs.read_log(tmp_path / "L" / "event1" / C.LOG_FILE)) == 3
+    assert len(storage.read_log(tmp_path / "L" / "event1" / C.LOG_FILE)) == 3
     result = runner.invoke(cli.main, ["events", "--logs-dir", str(tmp_path / "L")])
     assert "3/6" in result.output and "failed" in result.output
     result = runner.invoke(cli.main, ["top-n", "--logs-dir", str(tmp_path / "L")])

@@ -8,14 +8,14 @@ import pytest
 
 import cli
 from mlpnas.config import SearchConfig
-from mlpnas.logs import load_event
-from mlpnas.prediction import predictor_report
+from mlpnas.storage.events import load_event
+from mlpnas.analysis.predictor_quality import predictor_report
 
 pytest.importorskip("tensorflow")
 
 
 def test_screened_search_logs_a_prediction_for_every_child(tiny_csv, tmp_path):
-    from mlpnas.search import MLPNAS
+    from mlpnas.search.loop import MLPNAS
 
     config = SearchConfig(dataset=str(tiny_csv), label="label", controller_epochs=2,
                           samples_per_epoch=2, child_epochs=1, use_predictor=True, screen=2,

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 from mlpnas.errors import NasError
-from mlpnas.space import CellSpace, MLPSpace, make_space
-from mlpnas.strategies import RandomStrategy
+from mlpnas.spaces import make_space
+from mlpnas.spaces.cell import CellSpace
+from mlpnas.spaces.mlp import MLPSpace
+from mlpnas.strategies.random import RandomStrategy
 
 
 def test_mlp_vocabulary_matches_mlpnas_ids():

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from mlpnas.analysis import choice_effects, choice_frequencies
-from mlpnas.logs import load_event, write_json_atomic, write_pickle_atomic
-from mlpnas.space import CellSpace, MLPSpace, SearchSpace
+from mlpnas.analysis.summary import choice_effects, choice_frequencies
+from mlpnas.storage import write_json_atomic, write_pickle_atomic
+from mlpnas.storage.events import load_event
+from mlpnas.spaces.base import SearchSpace
+from mlpnas.spaces.cell import CellSpace
+from mlpnas.spaces.mlp import MLPSpace
 
 
 def test_mlp_choices_are_units_activation_depth_dropout():

@@ -8,10 +8,13 @@ import pytest
 
 from mlpnas.config import SearchConfig
 from mlpnas.errors import NasError
-from mlpnas.cnn_space import CNNSpace
-from mlpnas.space import CellSpace, MLPSpace
-from mlpnas.strategies import EvolutionStrategy, RandomStrategy, make_strategy
-from mlpnas.benchmarks import GridSpace
+from mlpnas.spaces.cnn import CNNSpace
+from mlpnas.spaces.cell import CellSpace
+from mlpnas.spaces.mlp import MLPSpace
+from mlpnas.strategies import make_strategy
+from mlpnas.strategies.evolution import EvolutionStrategy
+from mlpnas.strategies.random import RandomStrategy
+from mlpnas.spaces.grid import GridSpace
 
 
 def small_mlp() -> MLPSpace:
@@ -107,7 +110,7 @@ def test_evolution_first_population_random_then_mutants_of_the_tournament_winner
 def test_evolution_state_round_trip_through_the_checkpoint_unpickler():
     import pickle
 
-    from mlpnas.logs import safe_unpickle
+    from mlpnas.storage import safe_unpickle
 
     evo = EvolutionStrategy(CellSpace(), population=3, sample_size=2, seed=4)
     seqs = evo.ask(3)
@@ -136,7 +139,7 @@ def test_random_counts_match_brute_force():
 
 def test_search_runs_with_evolution(runner, tmp_path):
     from cli import main
-    from mlpnas.logs import load_event
+    from mlpnas.storage.events import load_event
 
     result = runner.invoke(main, [
         "search", "--dataset", "wine", "--strategy", "evolution", "--controller-epochs", "2",

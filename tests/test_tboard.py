@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 
 import CONSTANTS as C
-from mlpnas import logs
+from mlpnas import storage
 from mlpnas.config import SearchConfig
-from mlpnas.data import prepare_tabular
+from mlpnas.data.tabular import prepare_tabular
 from tests.conftest import make_frame
 
 pytest.importorskip("tensorflow")
-from mlpnas import search as search_mod  # noqa: E402
-from mlpnas.child import ChildOutcome  # noqa: E402
-from mlpnas.tboard import ScalarWriter, read_scalars  # noqa: E402
+from mlpnas.search import loop as search_mod  # noqa: E402
+from mlpnas.training.child import ChildOutcome  # noqa: E402
+from mlpnas.storage.tensorboard import ScalarWriter, read_scalars  # noqa: E402
 
 
 def test_search_writes_scalars_per_controller_epoch(tmp_path, monkeypatch):
@@ -30,7 +30,7 @@ def test_search_writes_scalars_per_controller_epoch(tmp_path, monkeypatch):
     data = prepare_tabular(make_frame(60), "tiny", keep_columns=("score",))
     event = search_mod.MLPNAS(config, dataset=data).search().event_dir
     scalars = read_scalars(event / C.TENSORBOARD_DIR)
-    epochs = logs.read_json(event / C.STATUS_FILE)["epochs"]
+    epochs = storage.read_json(event / C.STATUS_FILE)["epochs"]
     assert {"reward/mean", "reward/best_of_epoch", "reward/best_so_far", "controller/baseline",
             "controller/policy_loss", "controller/entropy"} <= set(scalars)
     assert [s for s, _ in scalars["reward/mean"]] == [0, 1]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mlpnas.tfutil import import_tf, keep_compiled_functions, start_child
+from mlpnas.training.tf_setup import import_tf, keep_compiled_functions, start_child
 
 tf, keras = import_tf()
 from tensorflow.python.eager import context  # noqa: E402
@@ -69,10 +69,10 @@ def test_full_reset_clears_the_caches_and_seeds_the_same(cache_clears):
 
 def test_children_ask_for_a_full_reset_every_so_often(monkeypatch):
     import CONSTANTS as C
-    from mlpnas import child
+    from mlpnas.training import child
     from mlpnas.config import SearchConfig
-    from mlpnas.data import prepare_tabular
-    from mlpnas.space import MLPSpace
+    from mlpnas.data.tabular import prepare_tabular
+    from mlpnas.spaces.mlp import MLPSpace
     from tests.conftest import make_frame
 
     calls = []

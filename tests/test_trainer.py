@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlpnas.tfutil import import_tf
+from mlpnas.training.tf_setup import import_tf
 
 tf, keras = import_tf()
 
-from mlpnas import trainer  # noqa: E402
+from mlpnas.training import trainer  # noqa: E402
 from tests.test_densefit import _data, _mlp  # noqa: E402
 
 

@@ -1,0 +1,194 @@
+"""Plots as PNG files (Agg backend: no display needed). Never calls plt.show()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from mlpnas.analysis.summary import (accuracy_histogram, epoch_means, epoch_of, event_labels,
+                             majority_rate)
+from mlpnas.errors import NasError
+from mlpnas.storage.events import Event
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, output: str | Path) -> Path:
+    """Save and close a figure; a clear error when the folder is not writable."""
+    output = Path(output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(output, dpi=110, bbox_inches="tight")
+    except OSError as exc:
+        raise NasError(f"cannot write {output}: {exc.strerror}") from None
+    except ValueError as exc:  # an unknown image format, e.g. --output plot.txt
+        raise NasError(f"cannot write {output}: {exc}") from None
+    finally:
+        _pyplot().close(fig)
+    return output
+
+
+def plot_accuracy(event: Event, output: str | Path) -> Path:
+    """Validation accuracy per child in order, the running best, and the mean per epoch."""
+    if not event.entries:
+        raise NasError(f"{event.path}: the log has no children yet")
+    plt = _pyplot()
+    acc = np.asarray([e.val_accuracy for e in event.entries])
+    epochs = epoch_of(event)
+    x = np.arange(1, len(acc) + 1)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.scatter(x, acc, s=14, alpha=0.6, label="child validation accuracy")
+    ax.plot(x, np.maximum.accumulate(acc), color="tab:red", label="running best")
+    for k, mean, _ in epoch_means(event):
+        idx = x[epochs == k]
+        ax.hlines(mean, idx.min() - 0.4, idx.max() + 0.4, colors="tab:green", linewidth=2,
+                  label="mean per controller epoch" if k == epochs.min() else None)
+    ax.set_xlabel("child (training order)")
+    ax.set_ylabel("validation accuracy")
+    ax.set_title(f"Search progress: {event.name} ({len(acc)} children)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    return save_figure(fig, output)
+
+
+# --- analysis plots (issue 8) ---------------------------------------------------------------
+
+def plot_distribution(event: Event, output: str | Path) -> Path:
+    """Histogram of the trained children's validation accuracy in 1-point bins."""
+    hist = accuracy_histogram(event)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.bar(hist["bin_start_percent"], hist["percent"], width=1.0, align="edge",
+           edgecolor="white", label="architectures")
+    rate = majority_rate(event)
+    if rate is not None:
+        ax.axvline(100 * rate, color="tab:red", linestyle="--",
+                   label=f"majority class ({100 * rate:.1f}%)")
+    ax.set_xlabel("validation accuracy (%, 1-point bins)")
+    ax.set_ylabel("% of architectures")
+    ax.set_title(f"Accuracy distribution: {event.name} ({sum(hist['counts'])} trained children)")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(loc="upper left")
+    return save_figure(fig, output)
+
+
+def plot_choice_heatmap(event: Event, frequencies: dict, output: str | Path) -> Path:
+    """One heat-map per token position: share of each epoch's children per choice."""
+    plt = _pyplot()
+    positions = frequencies["positions"]
+    heights = [len(p["choices"]) for p in positions]
+    fig, axes = plt.subplots(len(positions), 1, squeeze=False,
+                             figsize=(2 + 0.5 * len(frequencies["epochs"]),
+                                      1.2 + 0.22 * sum(heights) + 0.5 * len(positions)),
+                             gridspec_kw={"height_ratios": heights})
+    for ax, pos in zip(axes[:, 0], positions):
+        grid = np.array([row["frequency"] for row in pos["choices"]])
+        image = ax.imshow(grid, aspect="auto", cmap="viridis", vmin=0, vmax=1,
+                          interpolation="nearest")
+        ax.set_yticks(range(len(pos["choices"])), [r["label"] for r in pos["choices"]],
+                      fontsize=7)
+        ax.set_xticks(range(len(frequencies["epochs"])), frequencies["epochs"], fontsize=7)
+        ax.set_ylabel(f"position {pos['position']}", fontsize=8)
+    axes[-1, 0].set_xlabel("controller epoch")
+    axes[0, 0].set_title(f"Controller choices per epoch: {event.name}")
+    fig.colorbar(image, ax=axes[:, 0].tolist(), label="share of the epoch's children",
+                 shrink=0.6)
+    return save_figure(fig, output)
+
+
+def plot_compare(events: list[Event], output: str | Path) -> Path:
+    """Running best per child and mean accuracy per controller epoch, one line per event."""
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for event, label in zip(events, event_labels(events)):
+        acc = np.array([e.val_accuracy for e in event.entries])
+        left.plot(np.arange(1, len(acc) + 1), np.maximum.accumulate(acc), label=label)
+        means = epoch_means(event, skip_failed=True)
+        right.plot([k for k, _, _ in means], [m for _, m, _ in means], marker="o", label=label)
+    left.set(xlabel="children trained", ylabel="best validation accuracy so far",
+             title="Running best")
+    right.set(xlabel="controller epoch", ylabel="mean validation accuracy",
+              title="Mean per controller epoch (trained children)")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best")
+    return save_figure(fig, output)
+
+
+def plot_predictions(event: Event, output: str | Path) -> Path:
+    """Predicted against trained accuracy, for events whose strategy predicted."""
+    pairs = np.array([(e.predicted_accuracy, e.val_accuracy) for e in event.entries
+                      if e.predicted_accuracy is not None and not e.failed])
+    if len(pairs) == 0:
+        raise NasError(f"{event.name} has no predicted accuracies")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.scatter(pairs[:, 0], pairs[:, 1], s=14, alpha=0.6)
+    low, high = pairs.min(), pairs.max()
+    ax.plot([low, high], [low, high], color="gray", linestyle="--", label="perfect prediction")
+    ax.set(xlabel="predicted accuracy", ylabel="validation accuracy",
+           title=f"Predictor: {event.name}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    return save_figure(fig, output)
+
+
+# --- predictor quality (issue 4) -----------------------------------------------------------
+
+def plot_predictor(event: Event, output: str | Path) -> Path:
+    """Predicted vs actual validation accuracy of the children the predictor had not seen,
+    coloured by controller epoch, with the diagonal y = x (issue 4)."""
+    from mlpnas.analysis.predictor_quality import quality, scatter_data
+
+    pred, actual, epochs = scatter_data(event)
+    if len(pred) == 0:
+        raise NasError(f"{event.path}: no trained child with a prediction to plot")
+    q = quality(pred, actual)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 5.5))
+    points = ax.scatter(actual, pred, c=epochs, cmap="viridis", s=22, alpha=0.85)
+    fig.colorbar(points, ax=ax, label="controller epoch")
+    lo = float(min(pred.min(), actual.min())) - 0.02
+    hi = float(max(pred.max(), actual.max())) + 0.02
+    ax.plot([lo, hi], [lo, hi], color="grey", linestyle="--", linewidth=1, label="y = x")
+    tau = "-" if q["tau"] is None else f"{q['tau']:.3f}"
+    ax.set_title(f"Predictor: {event.name}  (n={q['n']}, MAE {q['mae']:.4f}, tau {tau})")
+    ax.set_xlabel("actual validation accuracy")
+    ax.set_ylabel("predicted accuracy (before training)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    return save_figure(fig, output)
+
+
+def plot_regret(regret: dict, output: str | Path, title: str, unit: str) -> Path:
+    """Anytime regret: median (line) and interquartile range (band) per strategy."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, traces in regret.items():
+        traces = np.asarray(traces)
+        x = np.arange(1, traces.shape[1] + 1)
+        q1, med, q3 = np.percentile(traces, [25, 50, 75], axis=0)
+        (line,) = ax.plot(x, med, label=f"{name} (median, {len(traces)} seeds)")
+        ax.fill_between(x, q1, q3, color=line.get_color(), alpha=0.2)
+    ax.set_yscale("symlog", linthresh=_linthresh(regret))
+    ax.set_xlabel("evaluations")
+    ax.set_ylabel(f"regret ({unit})")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="upper right")
+    return save_figure(fig, output)
+
+
+def _linthresh(regret: dict) -> float:
+    """Below this the regret axis is linear (so that a regret of 0 can be drawn)."""
+    positive = np.concatenate([np.ravel(t) for t in regret.values()])
+    positive = positive[positive > 0]
+    return float(np.percentile(positive, 5)) if len(positive) else 1.0

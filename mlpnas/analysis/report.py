@@ -1,0 +1,174 @@
+"""`nas report`: one self-contained HTML page per event (images inline, no network). No TF."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import CONSTANTS as C
+from mlpnas.analysis import plots
+from mlpnas.analysis.summary import (choice_effects, choice_frequencies, epoch_means, event_space,
+                             event_status, order_warning, predictor_quality,
+                             require_children, top_n, trained)
+from mlpnas.errors import NasError
+from mlpnas.storage.events import Event
+
+_STYLE = """body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .5em;
+text-align:left;font-size:.9em}th{background:#eee}img{max-width:100%}.note{color:#666}
+code{font-size:.9em}"""
+
+
+def _esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+def _fmt(value: Any) -> str:
+    """Numbers to 4 decimals, None as a dash, the rest as text."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def _table(headers: Iterable[str] | None, rows: Iterable[Iterable[Any]]) -> str:
+    """An HTML table (no header row when `headers` is None)."""
+    head = "" if headers is None else "<tr>" + "".join(f"<th>{_esc(h)}</th>"
+                                                       for h in headers) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td>{_esc(_fmt(v))}</td>" for v in row) + "</tr>"
+                   for row in rows)
+    return f"<table>{head}{body}</table>"
+
+
+def _note(text: str) -> str:
+    return f'<p class="note">{_esc(text)}</p>'
+
+
+def _image(draw: Callable[[Path], Path]) -> str:
+    """Render a plot into a temporary PNG and inline it as a data: URI."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = draw(Path(tmp) / "plot.png").read_bytes()
+    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(data).decode()}">'
+
+
+def _guarded(build: Callable[[], str]) -> str:
+    """A section body, or the one-line reason it cannot be shown (too few children...)."""
+    try:
+        return build()
+    except NasError as exc:
+        return _note(str(exc))
+
+
+def _summary(event: Event, status: dict) -> str:
+    ok = trained(event)
+    best = max(ok, key=lambda e: e.val_accuracy)
+    test = status.get("test_accuracy")
+    seconds = status.get("elapsed_seconds")
+    return _table(None, [
+        ("status", status.get("status", "not recorded")),
+        ("children trained", len(ok)), ("children failed", len(event.entries) - len(ok)),
+        ("budget", status.get("budget", "not recorded")),
+        ("best validation accuracy", best.val_accuracy),
+        ("test accuracy of the best child", "not recorded" if test is None else test),
+        ("wall time (s)", "not recorded" if seconds is None else f"{float(seconds):.1f}")])
+
+
+def _configuration(event: Event) -> str:
+    if not event.config:
+        return _note("not recorded (the log has no config.json)")
+    settings = dict(event.config.get("config", {}))
+    for key in ("strategy", "space", "seed", "command", "created", "versions"):
+        settings.setdefault(key, event.config.get(key))
+    # Settings print as written (no rounding): 1e-05 must not read as 0.0000.
+    return _table(["setting", "value"], [(k, v if isinstance(v, (list, dict)) else str(v))
+                                         for k, v in sorted(settings.items()) if v is not None])
+
+
+def _dataset(event: Event) -> str:
+    data = event.config.get("dataset")
+    if not data:
+        return _note("not recorded (the log has no dataset summary)")
+    return _table(None, [(k, data[k]) for k in ("name", "kind", "classes", "input_shape",
+                                                    "rows", "majority_rate", "dropped_columns")
+                             if k in data])
+
+
+def _progress(event: Event) -> str:
+    warning = order_warning(event)
+    return ((_note(warning) if warning else "")
+            + _image(lambda p: plots.plot_accuracy(event, p))
+            + _table(["controller epoch", "mean accuracy", "best accuracy"],
+                     epoch_means(event, skip_failed=True)))
+
+
+def _top(event: Event, n: int) -> str:
+    rows = top_n(event, n)
+    return _table(["rank", "child", "validation", "predicted", "params", "architecture"],
+                  [(r["rank"], r["index"], r["val_accuracy"], r.get("predicted_accuracy"),
+                    r.get("params"), r["description"]) for r in rows])
+
+
+def _controller(event: Event) -> str:
+    space = event_space(event)
+    effects = choice_effects(event, space)
+    frequencies = choice_frequencies(event, space)
+    warning = order_warning(event)
+    return ((_note(warning) if warning else "")
+            + _image(lambda p: plots.plot_choice_heatmap(event, frequencies, p))
+            + _note("effect: mean accuracy with the value minus without it; interval: "
+                    f"bootstrap, {C.EFFECT_CONFIDENCE:.0%} family-wise; * beyond noise")
+            + _table(["choice", "value", "children", "mean", "best", "effect", "interval", ""],
+                     [(r["choice"], r["value"], r["count"], r["mean"], r["best"], r["effect"],
+                       None if r["interval"] is None else "[%.4f, %.4f]" % tuple(r["interval"]),
+                       "*" if r["beyond_noise"] else "") for r in effects]))
+
+
+def _predictor(event: Event) -> str:
+    quality = predictor_quality(event)
+    if quality is None:
+        return _note("no predictions in this log")
+    return (_table(None, list(quality.items()))
+            + _image(lambda p: plots.plot_predictions(event, p)))
+
+
+def render_report(event: Event, top: int = C.REPORT_TOP_N) -> str:
+    """The whole report as one HTML string."""
+    require_children(event, C.REPORT_MIN_CHILDREN, "report")
+    status = event_status(event)
+    sections = [
+        ("Summary", lambda: _summary(event, status)),
+        ("Configuration", lambda: _configuration(event)),
+        ("Dataset", lambda: _dataset(event)),
+        ("Progress", lambda: _progress(event)),
+        ("Accuracy distribution", lambda: _image(lambda p: plots.plot_distribution(event, p))),
+        (f"Top {top} architectures", lambda: _top(event, top)),
+        ("Controller analysis", lambda: _controller(event)),
+        ("Predictor quality", lambda: _predictor(event)),
+    ]
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    body = "".join(f"<h2>{_esc(title)}</h2>{_guarded(build)}" for title, build in sections)
+    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+            f"<title>nas report: {_esc(event.name)}</title><style>{_STYLE}</style></head>"
+            f"<body><h1>nas report: {_esc(event.name)}</h1>"
+            f"{_note(f'{event.path}, generated {stamp}')}"
+            f"{body}</body></html>\n")
+
+
+def write_report(event: Event, output: str | Path, top: int = C.REPORT_TOP_N) -> Path:
+    """Write the report of `event` to `output` and return its path."""
+    output = Path(output)
+    text = render_report(event, top)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise NasError(f"cannot write {output}: {exc.strerror}") from None
+    return output

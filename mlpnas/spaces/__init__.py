@@ -1,0 +1,75 @@
+"""Search spaces: token vocabularies, validity rules, encode / decode. No TensorFlow.
+
+    base.py   the SearchSpace interface (and FixedLengthSpace)
+    mlp.py    the MLPNAS vocabulary for tabular data
+    cnn.py    layer-by-layer CNNs (Zoph & Le 2016) for images
+    cell.py   the NAS-Bench-201 cell for images
+    grid.py   a grid of hyperparameters (the tabulated benchmarks)
+
+SPACES is the one registry: the CLI's choices, the data a space reads and the function
+that builds its Keras model all come from it. A new space is one module here, one model
+builder in mlpnas.training, and one line in SPACES.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from mlpnas.errors import NasError
+from mlpnas.spaces.base import SearchSpace
+from mlpnas.spaces.cell import CellSpace
+from mlpnas.spaces.cnn import CNNSpace
+from mlpnas.spaces.mlp import MLPSpace
+
+
+@dataclass(frozen=True)
+class SpaceInfo:
+    """What the rest of the package needs to know about a registered search space."""
+
+    space: type
+    data: str  # "tabular" (a CSV or built-in table) or "image"
+    builder: str  # "module:function" that builds a child's Keras model (imports TensorFlow)
+    help: str
+
+    def build_function(self) -> Callable:
+        """The model builder: (space, seq, input_shape, n_classes, augment) -> Child."""
+        module, _, name = self.builder.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+SPACES: dict[str, SpaceInfo] = {
+    "mlp": SpaceInfo(MLPSpace, "tabular", "mlpnas.training.mlp:build_mlp",
+                     "MLPs in the MLPNAS vocabulary (tabular data)"),
+    "cnn": SpaceInfo(CNNSpace, "image", "mlpnas.training.cnn:build_cnn",
+                     "layer-by-layer CNNs, Zoph & Le 2016 (images)"),
+    "cell": SpaceInfo(CellSpace, "image", "mlpnas.training.cnn:build_cell_network",
+                      "a NAS-Bench-201 cell network (images)"),
+}
+
+
+def space_info(name: str) -> SpaceInfo:
+    """The registry entry of `name`; a one-line error for an unknown space."""
+    if name not in SPACES:
+        raise NasError(f"unknown search space {name!r}; choose one of: {', '.join(SPACES)}")
+    return SPACES[name]
+
+
+def reads_images(name: str) -> bool:
+    """True when the space `name` searches CNNs over image data."""
+    return space_info(name).data == "image"
+
+
+def make_space(name: str, **kwargs: Any) -> SearchSpace:
+    """The search space called `name`.
+
+    Each space gets only the keyword arguments its constructor names (so a caller can
+    pass e.g. `input_shape` whatever the space).
+    """
+    cls = space_info(name).space
+    params = inspect.signature(cls.__init__).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        kwargs = {k: v for k, v in kwargs.items() if k in params}
+    return cls(**kwargs)

@@ -1,0 +1,140 @@
+"""Event folders: numbering, locking, and reading one whole event. No TensorFlow.
+
+Each search writes one folder `LOGS/event<N>/` (numbered, never named at random); the
+highest number is the newest.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; events then show their status.json
+    fcntl = None
+
+import CONSTANTS as C
+from mlpnas.errors import NasError
+from mlpnas.storage.files import read_json
+from mlpnas.storage.record import read_log
+
+_EVENT_RE = re.compile(rf"^{C.EVENT_PREFIX}(\d+)$")
+
+
+# --- events ----------------------------------------------------------------------------
+
+def event_dirs(logs_dir: str | os.PathLike) -> dict[int, Path]:
+    """Event folders of a logs folder, by number (empty when the folder does not exist)."""
+    root = Path(logs_dir)
+    if not root.is_dir():
+        return {}
+    found = {}
+    for child in root.iterdir():
+        m = _EVENT_RE.match(child.name)
+        if m and child.is_dir():
+            found[int(m.group(1))] = child
+    return dict(sorted(found.items()))
+
+
+def new_event_dir(logs_dir: str | os.PathLike) -> tuple[int, Path]:
+    """Create the next event folder (one above the highest); safe against a racing search.
+
+    `mkdir` fails when the folder exists, so two searches started at once that pick the
+    same number cannot both get it: the loser tries the next number.
+    """
+    root = Path(logs_dir)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NasError(f"cannot create logs folder {root}: {exc.strerror}") from None
+    number = max(event_dirs(root), default=0) + 1
+    for _ in range(1000):
+        path = root / f"{C.EVENT_PREFIX}{number}"
+        try:
+            path.mkdir()
+            return number, path
+        except FileExistsError:
+            number += 1
+    raise NasError(f"could not create a new event folder in {root}")
+
+
+def resolve_event(logs_dir: str | os.PathLike, event: str | int | None = None) -> Path:
+    """The folder of `event` (a number, 'eventN', or a folder path); default: the highest."""
+    if event is not None and Path(str(event)).is_dir() and (Path(str(event)) / C.LOG_FILE).exists():
+        return Path(str(event))
+    events = event_dirs(logs_dir)
+    if not events:
+        raise NasError(f"no events in {logs_dir}: run `nas search` first, or pass --logs-dir")
+    if event is None:
+        return events[max(events)]
+    m = re.fullmatch(rf"(?:{C.EVENT_PREFIX})?(\d+)", str(event).strip())
+    if not m or int(m.group(1)) not in events:
+        raise NasError(f"no event {event!r} in {logs_dir} (events: "
+                       f"{', '.join(map(str, events))})")
+    return events[int(m.group(1))]
+
+
+def lock_event(path: str | os.PathLike) -> IO:
+    """Take the event's write lock (held until the returned file is closed or the process dies).
+
+    An exclusive `flock` on <event>/.lock: the kernel drops it when the process ends, even
+    on SIGKILL, so a lock that can be taken means nobody is writing the event any more.
+    """
+    fh = open(Path(path) / C.LOCK_FILE, "a+")
+    if fcntl is not None:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            raise NasError(f"{path} is being written by another running search") from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"{os.getpid()}\n")
+    fh.flush()
+    return fh
+
+
+def event_is_locked(path: str | os.PathLike) -> bool:
+    """True while a live process holds the event's write lock (i.e. the search runs)."""
+    lock = Path(path) / C.LOCK_FILE
+    if fcntl is None or not lock.exists():
+        return False
+    try:
+        with open(lock, "rb") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class Event:
+    """A finished or running search as analysis reads it."""
+
+    path: Path
+    entries: list
+    config: dict
+
+    @property
+    def name(self) -> str:
+        """The folder name, e.g. 'event3'."""
+        return self.path.name
+
+    @property
+    def n_classes(self) -> int | None:
+        """Number of classes, when the event recorded its dataset."""
+        classes = self.config.get("dataset", {}).get("classes")
+        return len(classes) if classes else None
+
+
+def load_event(logs_dir: str | os.PathLike, event: str | int | None = None) -> Event:
+    """Read an event's log and (when present) its configuration."""
+    path = resolve_event(logs_dir, event)
+    entries = read_log(path / C.LOG_FILE)
+    config_path = path / C.CONFIG_FILE
+    config = read_json(config_path) if config_path.exists() else {}
+    return Event(path, entries, config)

@@ -1,0 +1,69 @@
+"""The events of a logs folder at a glance (`nas events`). No TensorFlow: answers at once.
+
+Each event is summarised on its own: a broken one (missing or corrupted files) is listed
+with the error naming the file, and the other events still list.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import CONSTANTS as C
+from mlpnas import storage
+from mlpnas.errors import NasError
+
+
+def _status(path: Path, status: dict) -> str:
+    """finished / failed / interrupted / running; a 'running' event nobody holds was killed."""
+    value = str(status.get("status", "unknown"))
+    if value == "running" and not storage.event_is_locked(path):
+        return "interrupted"
+    return value
+
+
+def summarize_event(number: int, path: Path) -> dict[str, Any]:
+    """One event's number, dataset, space, strategy, children of budget, best, status."""
+    row: dict[str, Any] = {"event": number, "path": str(path), "dataset": None, "space": None,
+                           "strategy": None, "children": None, "budget": None,
+                           "best_val_accuracy": None, "status": "unknown"}
+    try:
+        entries = storage.read_log(path / C.LOG_FILE)
+        row["children"] = len(entries)
+        trained = [e.val_accuracy for e in entries if not e.failed]
+        row["best_val_accuracy"] = max(trained) if trained else None
+        if (path / C.CONFIG_FILE).exists():
+            config = storage.read_json(path / C.CONFIG_FILE)
+            row.update(dataset=config.get("dataset", {}).get("name"), space=config.get("space"),
+                       strategy=config.get("strategy"), budget=config.get("budget"))
+        if (path / C.STATUS_FILE).exists():
+            row["status"] = _status(path, storage.read_json(path / C.STATUS_FILE))
+        elif (path / C.CONFIG_FILE).exists():
+            raise NasError(f"missing file: {path / C.STATUS_FILE}")
+    except NasError as exc:
+        row.update(status="broken", error=str(exc))
+    return row
+
+
+def list_events(logs_dir: str | os.PathLike) -> list[dict[str, Any]]:
+    """Summaries of every event of a logs folder, by number."""
+    found = storage.event_dirs(logs_dir)
+    if not found:
+        raise NasError(f"no events in {logs_dir}: run `nas search` first, or pass --logs-dir")
+    return [summarize_event(number, path) for number, path in found.items()]
+
+
+def format_events(rows: list[dict[str, Any]]) -> list[str]:
+    """A text table, one line per event."""
+    lines = [f"{'event':>6}  {'dataset':<18} {'space':<6} {'strategy':<9} {'children':>9}  "
+             f"{'best val':>8}  status"]
+    for row in rows:
+        done = "-" if row["children"] is None else str(row["children"])
+        budget = "?" if row["budget"] is None else str(row["budget"])
+        best = "-" if row["best_val_accuracy"] is None else f"{row['best_val_accuracy']:.4f}"
+        status = row["status"] + (f": {row['error']}" if row.get("error") else "")
+        lines.append(f"{row['event']:>6}  {str(row['dataset'] or '-'):<18.18} "
+                     f"{str(row['space'] or '-'):<6} {str(row['strategy'] or '-'):<9} "
+                     f"{done + '/' + budget:>9}  {best:>8}  {status}")
+    return lines

@@ -1,0 +1,81 @@
+"""One record per trained child, and the log file that holds them. No TensorFlow.
+
+A search writes `LOGS/event<N>/nas_data.pkl`: a list with one entry per trained child,
+in training order, shaped like MLPNAS's so either tool reads the other's logs:
+
+    [token_ids, val_accuracy, predicted_accuracy_or_None, metadata_dict]
+
+MLPNAS's own entries have two or three fields. Entries hold plain Python values only.
+`LogEntry` is the typed record; the list shape exists only at the file boundary.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlpnas.errors import NasError
+from mlpnas.storage.files import safe_unpickle
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One trained child as analysis sees it (an immutable record)."""
+
+    index: int
+    tokens: tuple[int, ...]
+    val_accuracy: float
+    predicted_accuracy: float | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        """True when the child did not train (its accuracy is then the worst reward)."""
+        return bool(self.meta.get("failed", False))
+
+    @property
+    def controller_epoch(self) -> int | None:
+        """The controller epoch that sampled this child, when logged."""
+        epoch = self.meta.get("controller_epoch")
+        return None if epoch is None else int(epoch)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to Python scalars (keeps logs portable and JSON-friendly)."""
+    return value.item() if hasattr(value, "item") and getattr(value, "ndim", 1) == 0 else value
+
+
+def normalize_entry(index: int, raw: Any, source: str = "log") -> LogEntry:
+    """One raw log entry (MLPNAS's or ours) as a LogEntry."""
+    if not isinstance(raw, (list, tuple)) or len(raw) < 2:
+        raise NasError(f"{source}: entry {index} is not [tokens, accuracy, ...]")
+    try:
+        tokens = tuple(int(_plain(t)) for t in raw[0])
+        acc = float(_plain(raw[1]))
+        pred = _plain(raw[2]) if len(raw) > 2 else None
+        pred = None if pred is None else float(pred)
+    except (TypeError, ValueError, OverflowError):
+        raise NasError(f"{source}: entry {index} has non-numeric tokens or accuracy") from None
+    meta = raw[3] if len(raw) > 3 and isinstance(raw[3], dict) else {}
+    return LogEntry(index, tokens, acc, pred, dict(meta))
+
+
+def read_raw_log(path: str | os.PathLike) -> list:
+    """The raw list stored in a nas_data.pkl, read safely."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NasError(f"missing log file: {path}") from None
+    except OSError as exc:
+        raise NasError(f"cannot read {path}: {exc.strerror}") from None
+    raw = safe_unpickle(data, str(path))
+    if not isinstance(raw, list):
+        raise NasError(f"{path}: expected a list of entries, found {type(raw).__name__}")
+    return raw
+
+
+def read_log(path: str | os.PathLike) -> list[LogEntry]:
+    """All entries of a log file as LogEntry records, in training order."""
+    return [normalize_entry(i, raw, str(path)) for i, raw in enumerate(read_raw_log(path))]

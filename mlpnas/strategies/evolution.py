@@ -1,0 +1,101 @@
+"""Regularized (aging) evolution, Real et al. 2019."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Sequence
+
+import numpy as np
+
+import CONSTANTS as C
+from mlpnas.errors import NasError
+from mlpnas.spaces.base import SearchSpace
+from mlpnas.strategies.base import Strategy
+from mlpnas.strategies.random import RandomStrategy
+
+
+class EvolutionStrategy(Strategy):
+    """Regularized (aging) evolution, Real et al. 2019 (Algorithm 1).
+
+    The population holds the last P evaluated sequences. The first P sequences are
+    uniformly random; after that each child comes from a tournament: draw S members
+    (without replacement), take the one with the highest observed reward, and re-sample
+    one of its tokens among the valid alternatives (never the same value). Every told
+    child joins the population and the OLDEST member retires, whatever its reward.
+
+    Batches: `ask(m)` runs m tournaments on the population as it stands (the population
+    as of the last `tell`), and `tell` then adds the m children in order, retiring one
+    oldest member per child. So a batch of m is m aging steps whose parents were chosen
+    up to m-1 steps early, like the paper's asynchronous workers; with m = 1 it is
+    exactly Algorithm 1.
+    """
+
+    name = "evolution"
+
+    def __init__(self, space: SearchSpace, population: int = C.EVOLUTION_POPULATION,
+                 sample_size: int = C.EVOLUTION_SAMPLE_SIZE, seed: int = C.SEED) -> None:
+        if population < 1 or sample_size < 1:
+            raise NasError(f"evolution needs population >= 1 and sample size >= 1, "
+                           f"got {population} and {sample_size}")
+        self.space = space
+        self.population_size = int(population)
+        self.sample_size = int(sample_size)
+        self.random = RandomStrategy(space, seed)
+        self.rng = np.random.default_rng([seed, 1])  # tournaments and mutations
+        self.population: deque = deque()  # (tokens, reward), oldest first
+        self.pending = 0  # asked for but not yet told
+
+    def ask(self, m: int) -> list[list[int]]:
+        n_random = max(0, self.population_size - len(self.population) - self.pending)
+        if not self.population:
+            n_random = m
+        n_random = min(m, n_random)
+        seqs = self.random.ask(n_random)
+        seqs += [self.mutate(self.tournament()) for _ in range(m - n_random)]
+        self.pending += m
+        return seqs
+
+    def tournament(self) -> list[int]:
+        """The best of S members drawn without replacement (ties: the older one)."""
+        k = min(self.sample_size, len(self.population))
+        picks = np.sort(self.rng.choice(len(self.population), size=k, replace=False))
+        best = max(picks, key=lambda i: (self.population[i][1], -i))
+        return list(self.population[best][0])
+
+    def alternatives(self, seq: Sequence[int], position: int) -> list[int]:
+        """Tokens that may replace seq[position] and keep the sequence valid (not itself)."""
+        seq = list(seq)
+        options = np.flatnonzero(self.space.valid_next(seq[:position]))
+        return [int(tok) for tok in options if tok != seq[position]
+                and self.space.is_valid(seq[:position] + [int(tok)] + seq[position + 1:])]
+
+    def mutate(self, seq: Sequence[int]) -> list[int]:
+        """`seq` with one token re-sampled among its valid alternatives."""
+        seq = list(map(int, seq))
+        choices = {t: alts for t in range(len(seq)) if (alts := self.alternatives(seq, t))}
+        if not choices:  # a space of one architecture: nothing to mutate
+            return seq
+        position = int(self.rng.choice(sorted(choices)))
+        seq[position] = int(self.rng.choice(choices[position]))
+        return seq
+
+    def tell(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float]) -> dict:
+        for seq, reward in zip(seqs, rewards):
+            self.population.append((list(map(int, seq)), float(reward)))
+            if len(self.population) > self.population_size:
+                self.population.popleft()  # aging: the oldest dies, not the worst
+        self.pending = max(0, self.pending - len(seqs))
+        stats = super().tell(seqs, rewards)
+        stats["population_best"] = max(r for _, r in self.population)
+        return stats
+
+    def get_state(self) -> dict:
+        return {"rng": self.rng.bit_generator.state, "random": self.random.get_state(),
+                "population": [(list(s), r) for s, r in self.population],
+                "pending": self.pending}
+
+    def set_state(self, state: dict) -> None:
+        self.rng.bit_generator.state = state["rng"]
+        self.random.set_state(state["random"])
+        self.population = deque((list(s), float(r)) for s, r in state["population"])
+        self.pending = int(state["pending"])

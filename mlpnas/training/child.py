@@ -1,0 +1,65 @@
+"""Build, train and score one child: a plain function of plain inputs.
+
+This is the unit of work that a worker process or a Ray task runs (see issue 6): it gets
+a sequence, the data, the configuration and a snapshot of the weight store, and returns
+the accuracy, the metadata to log and the trained weights to merge back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+
+import CONSTANTS as C
+from mlpnas.config import SearchConfig
+from mlpnas.data.tabular import Dataset
+from mlpnas.spaces import space_info
+from mlpnas.spaces.base import SearchSpace
+from mlpnas.training.tf_setup import import_tf, start_child
+
+tf, keras = import_tf()
+
+from mlpnas.training.weights import Child, WeightStore  # noqa: E402
+from mlpnas.training.trainer import fit_evaluate  # noqa: E402
+
+
+@dataclass
+class ChildOutcome:
+    """What training one child produced (weights: the trained model's, for the best child)."""
+
+    val_accuracy: float
+    meta: dict
+    weights: list = field(default_factory=list)
+    stored: dict = field(default_factory=dict)  # weight-store updates (key -> arrays)
+
+
+def build_model(space: SearchSpace, seq: Sequence[int], dataset: Dataset,
+                augment: bool = False) -> Child:
+    """The Keras model of `seq` in `space` for `dataset`'s inputs and classes.
+
+    `augment` (image spaces only) puts random flips and shifts in front, active in training.
+    """
+    build = space_info(space.name).build_function()
+    return build(space, seq, dataset.input_shape, dataset.n_classes, augment)
+
+
+def child_seed(config: SearchConfig, index: int) -> int:
+    """Seed of child `index`: the same child always starts from the same initialisation."""
+    return config.seed * 100_003 + index
+
+
+def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dataset,
+                config: SearchConfig, store: WeightStore | None) -> ChildOutcome:
+    """Build `seq`, inherit from `store` (one-shot), train, score on validation."""
+    start_child(child_seed(config, index),
+                full_reset=index > 0 and index % C.FULL_RESET_EVERY == 0)
+    child = build_model(space, seq, dataset, augment=config.augment)
+    inherited = store.load_into(child) if store is not None else 0
+    result = fit_evaluate(child.model, dataset.x_train, dataset.y_train, dataset.x_val,
+                          dataset.y_val, config.child_epochs, config.batch_size,
+                          config.learning_rate, seed=child_seed(config, index))
+    stored = WeightStore.extract(child) if store is not None else {}
+    meta = {"params": int(child.model.count_params()), "train_seconds": result.seconds,
+            "inherited_layers": inherited, "history": result.history}
+    return ChildOutcome(result.val_accuracy, meta, child.model.get_weights(), stored)

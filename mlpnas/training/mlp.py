@@ -1,0 +1,41 @@
+"""Build the Keras MLP of a token sequence in the MLPNAS vocabulary."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from mlpnas.spaces.mlp import MLPSpace
+from mlpnas.training.tf_setup import import_tf
+from mlpnas.training.weights import Child
+
+tf, keras = import_tf()
+
+
+def build_mlp(space: MLPSpace, seq: Sequence[int], input_shape: int | Sequence[int],
+              n_classes: int, augment: bool = False) -> Child:
+    """The MLP for `seq`: dense layers, dropout, and a softmax output over the classes.
+
+    Two classes get a 2-unit softmax too (same loss and accuracy code for every case).
+    Inputs of any shape are read flat; `augment` does not apply to tabular data.
+    """
+    space.validate(seq)
+    input_dim = int(np.prod(input_shape))
+    inputs = keras.Input((input_dim,), name="features")
+    x, width, keys = inputs, input_dim, {}
+    for position, tok in enumerate(seq):
+        tok = int(tok)
+        if space.is_dense(tok):
+            units, activation = space.dense(tok)
+            name = f"dense_{position}"
+            x = keras.layers.Dense(units, activation=activation, name=name)(x)
+            keys[name] = ("dense", width, units, activation)
+            width = units
+        elif tok == space.dropout_id:
+            x = keras.layers.Dropout(space.dropout, name=f"dropout_{position}")(x)
+        else:
+            name = "output"
+            x = keras.layers.Dense(n_classes, activation="softmax", name=name)(x)
+            keys[name] = ("dense", width, n_classes, "softmax")
+    return Child(keras.Model(inputs, x), keys)
