@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny data sets, paths to the shared test data, a CLI runner."""
+"""Shared fixtures: tiny data sets, the shipped wine file, shared test logs, a CLI runner."""
 
 from __future__ import annotations
 
@@ -17,10 +17,9 @@ SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
 
 @pytest.fixture
 def wine_csv() -> Path:
-    """The user's wine-quality CSV (third-party data, never committed); skip when absent."""
-    path = SHARED_DATASETS / "wine-quality.csv"
-    if not path.exists():
-        pytest.skip("../shared/datasets/wine-quality.csv not present")
+    """The wine-quality CSV that ships in DATASETS/ (CC BY 4.0, see DATASETS/README.md)."""
+    path = ROOT / "DATASETS" / "wine-quality.csv"
+    assert path.is_file(), "DATASETS/wine-quality.csv ships with the repository"
     return path
 
 
