@@ -201,3 +201,38 @@ REPORT_TOP_N = 10
 
 # --- Randomness ------------------------------------------------------------------------
 SEED = 0
+
+# --- Understanding a CSV and its hygiene (mlpnas/data, docs/data.md) ---------------------
+# Cell values read as missing (after trimming spaces), besides pandas' own NaN spellings.
+MISSING_TOKENS = ("?", "NA", "N/A", "n/a", "na", "null", "NULL", "None", "", "-", "--")
+# A text column whose other values are numbers is numeric when at least this share of its
+# non-missing values parse as numbers (the rest are read as missing, with a warning).
+NUMERIC_TEXT_MIN_SHARE = 0.95
+# A text column is a date / time column when at least this share of its values parse.
+DATE_MIN_SHARE = 0.95
+# A column unique in every row is ID-like (dropped) when the data has at least this many
+# rows; integer columns also need an ID-like name or consecutive values.
+ID_MIN_ROWS = 20
+# A text column whose values average at least this many words, and are mostly distinct
+# (at least FREE_TEXT_MIN_DISTINCT of the rows), is free text (dropped).
+FREE_TEXT_MIN_WORDS = 3
+FREE_TEXT_MIN_DISTINCT = 0.5
+# A categorical column keeps at most this many categories (the most frequent in
+# training); the others, and values never seen in training, share one "(other)" feature.
+CATEGORY_MAX_LEVELS = 20
+# Leak check, on the training split only (NaN is a value of its own): a value group
+# testifies only with at least LEAK_MIN_GROUP rows, and groups that big must cover at
+# least LEAK_MIN_COVERAGE of the training rows for an exact leak to be declared.
+LEAK_MIN_GROUP = 5
+LEAK_MIN_COVERAGE = 0.9
+# Suspected (near) leak: one column alone, in a LEAK_CV_FOLDS-fold cross-validation on at
+# most LEAK_CV_MAX_ROWS training rows, reaches LEAK_NEAR_MIN_ACCURACY and removes at least
+# LEAK_NEAR_ERROR_REDUCTION of the errors of always answering the majority class.
+LEAK_CV_FOLDS = 5
+LEAK_CV_MAX_ROWS = 5000
+LEAK_NEAR_MIN_ACCURACY = 0.9
+LEAK_NEAR_ERROR_REDUCTION = 0.85
+# There a numeric column is cut into at most this many quantile bins.
+LEAK_CV_MAX_LEVELS = 50
+# Validation or test splits with fewer rows than this get a caveat (accuracies too coarse).
+SMALL_SPLIT_ROWS = 30

@@ -43,7 +43,8 @@ class NasGroup(click.Group):
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    click.echo(f"warning: {message}", err=True)
+    kind = "note" if category.__name__ == "DataNote" else "warning"  # mlpnas.data.tabular
+    click.echo(f"{kind}: {message}", err=True)
 
 
 def _print_json(data) -> None:
@@ -154,7 +155,7 @@ def search(**options) -> None:
     from mlpnas.search.checkpoint import resume_config
     from mlpnas.config import SearchConfig
     from mlpnas.errors import SearchInterrupted
-    from mlpnas.data import describe_inputs, load_search_dataset
+    from mlpnas.data import describe_data, load_search_dataset
 
     resume, event_dir = options.pop("resume"), None
     if resume is None:
@@ -164,9 +165,8 @@ def search(**options) -> None:
                                           _explicit_options(options))
     # Bad data fails here, before TensorFlow is imported or an event folder is made.
     data = load_search_dataset(config)
-    click.echo(f"dataset {data.name}: {len(data.y_train)} train / {len(data.y_val)} val / "
-               f"{len(data.y_test)} test rows, {describe_inputs(data)}, "
-               f"{data.n_classes} classes; budget {config.budget} children", err=True)
+    for line in describe_data(data, config.budget):
+        click.echo(line, err=True)
     try:  # Ctrl-C while TensorFlow loads; the search handles it once it runs
         from mlpnas.search.loop import MLPNAS
 
@@ -194,11 +194,14 @@ def _print_summary(result, nas) -> None:
 
     event = load_event(result.event_dir.parent, result.event_dir.name)
     click.echo(f"\nevent: {result.event_dir}")
+    click.echo(f"validation accuracy (majority-class rate {nas.dataset.majority_rate:.4f}):")
     for row in top_n(event, C.TOP_N):
         click.echo(f"  {row['rank']}. {row['val_accuracy']:.4f}  {row['description']}")
     if result.test_accuracy is not None:
         click.echo(f"best child's test accuracy: {result.test_accuracy:.4f} "
-                   f"(validation {result.best_val_accuracy:.4f})")
+                   f"(validation {result.best_val_accuracy:.4f}): the searched child as trained "
+                   "in the search; `nas export` retrains it from scratch on train + validation, "
+                   "so its figure differs")
 
 
 @main.command("top-n")
@@ -474,22 +477,26 @@ def export_command(event, logs_dir, rank, epochs, output) -> None:
 @main.command("predict")
 @click.option("--model", "model_path", required=True, type=click.Path(dir_okay=False),
               help="A .keras file written by `nas export`.")
-@click.option("--data", "data_path", required=True, type=click.Path(dir_okay=False),
-              help="CSV with (at least) the columns the model was trained on.")
+@click.option("--data", "data_path", required=True, type=click.Path(),
+              help="Tabular model: a CSV with (at least) the columns it was trained on. Image "
+                   "model: a folder of images, an IDX images file, an IDX folder or a CIFAR-10 "
+                   "archive or folder.")
 @click.option("--proba", is_flag=True, help="Add one probability column per class.")
 @click.option("--output", default="-", show_default=True,
               type=click.Path(dir_okay=False, allow_dash=True), help="CSV to write.")
 def predict_command(model_path, data_path, proba, output) -> None:
-    """Predict labels for the rows of a CSV with an exported model.
+    """Predict labels with an exported model: for the rows of a CSV, or for images
+    (one row per image file, or per image of an IDX file or archive).
 
     \b
     Examples:
       nas predict --model model.keras --data new.csv
       nas predict --model model.keras --data new.csv --proba --output predictions.csv
+      nas predict --model cnn.keras --data photos/
     """
-    from mlpnas.export import predict_csv
+    from mlpnas.export import predict_file
 
-    frame = predict_csv(model_path, data_path, proba)
+    frame = predict_file(model_path, data_path, proba)
     text = frame.to_csv(index=False)
     if output == "-":
         click.echo(text, nl=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ import pandas as pd
 import CONSTANTS as C
 from mlpnas.analysis.summary import top_n
 from mlpnas.config import SearchConfig
-from mlpnas.data.tabular import Dataset, Preprocessing, drop_index_column, read_csv
+from mlpnas.data.tabular import DataNote, Dataset, Preprocessing, drop_index_column, read_csv
 from mlpnas.errors import NasError
 from mlpnas.data import load_search_dataset
 from mlpnas.storage.events import Event, load_event
@@ -138,9 +139,14 @@ def read_export_metadata(path: str | os.PathLike) -> dict:
         raise NasError(f"cannot read {path}: {exc}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise NasError(f"{path}: {C.EXPORT_METADATA_FILE} is not from this version of nas")
-    if not meta.get("preprocessing"):
-        raise NasError(f"{path}: the model has no tabular preprocessing; predict reads CSVs")
+    if not isinstance(meta.get("preprocessing"), dict):
+        raise NasError(f"{path}: the model records no preprocessing, so its inputs are unknown")
     return meta
+
+
+def reads_images(meta: dict) -> bool:
+    """True for a model exported from an image search (cnn, cell)."""
+    return meta["preprocessing"].get("kind") == "image"
 
 
 def _load_model(path: Path):
@@ -155,10 +161,15 @@ def _load_model(path: Path):
 
 
 def model_inputs(meta: dict, frame: pd.DataFrame) -> np.ndarray:
-    """Raw rows -> model inputs with the exported preprocessing (missing columns: an error)."""
+    """Raw rows -> model inputs with the exported preprocessing (missing columns: an error).
+
+    Columns read with a fallback (unseen categories, missing values) get a one-line note.
+    """
     pre = Preprocessing.from_dict(meta["preprocessing"])
     frame = drop_index_column(frame)
     frame.columns = [str(c) for c in frame.columns]
+    for note in pre.new_data_notes(frame):
+        warnings.warn(note, DataNote, stacklevel=2)
     return pre.transform(frame)
 
 
@@ -167,7 +178,7 @@ def predict_inputs(model, meta: dict, x: np.ndarray, proba: bool = False) -> pd.
     probs = np.concatenate([np.asarray(model(x[i:i + 4096], training=False))
                             for i in range(0, len(x), 4096)])
     names = list(meta["class_names"])
-    label = meta["preprocessing"]["label"]
+    label = meta["preprocessing"].get("label", "label")
     out = pd.DataFrame({f"predicted_{label}": [names[i] for i in probs.argmax(axis=1)]})
     if proba:
         for i, name in enumerate(names):
@@ -175,12 +186,24 @@ def predict_inputs(model, meta: dict, x: np.ndarray, proba: bool = False) -> pd.
     return out
 
 
-def predict_csv(model_path: str | os.PathLike, data_path: str | os.PathLike,
-                proba: bool = False) -> pd.DataFrame:
-    """Predictions for the rows of a CSV with an exported model (data checked first)."""
+def predict_file(model_path: str | os.PathLike, data_path: str | os.PathLike,
+                 proba: bool = False) -> pd.DataFrame:
+    """Predictions for new data with an exported model: the rows of a CSV for a tabular
+    model; for an image model, images in a format `nas search` reads (rows named by file
+    or index). The data is checked before TensorFlow loads."""
     meta = read_export_metadata(model_path)
     data_path = Path(data_path)
-    if not data_path.is_file():
+    if not data_path.exists():
         raise NasError(f"data file not found: {data_path}")
-    x = model_inputs(meta, read_csv(data_path, min_columns=1))
-    return predict_inputs(_load_model(Path(model_path)), meta, x, proba)
+    if reads_images(meta):
+        from mlpnas.data.images import ImagePreprocessing, images_for_prediction
+
+        ids, raw = images_for_prediction(data_path, meta["preprocessing"]["input_shape"])
+        x = ImagePreprocessing(**meta["preprocessing"]).transform(raw)
+    else:
+        if data_path.is_dir():
+            raise NasError(f"{data_path} is a folder; this model was trained on a table and "
+                           "reads a CSV file")
+        ids, x = None, model_inputs(meta, read_csv(data_path, min_columns=1))
+    out = predict_inputs(_load_model(Path(model_path)), meta, x, proba)
+    return out if ids is None else pd.concat([ids.reset_index(drop=True), out], axis=1)

@@ -43,6 +43,39 @@ def test_cnn_search_logs_readable_layer_descriptions(runner, tmp_path):
                                   "--output", str(out)])
     assert export.exit_code == 0, (export.output, export.exception)
     assert out.exists() and "conv" in export.output
+    check_image_predictions(runner, out, tmp_path)
+
+
+def check_image_predictions(runner, model: Path, tmp_path: Path) -> None:
+    """`nas predict` on an image model: a folder of images, an IDX file; a CSV is refused."""
+    import gzip
+
+    import numpy as np
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    from cli import main
+
+    digits = load_digits()
+    pixels = (digits.images[:3] * 255 / 16).astype("uint8")
+    folder = tmp_path / "new" / "some-class"
+    folder.mkdir(parents=True)
+    for i, image in enumerate(pixels):
+        Image.fromarray(image).save(folder / f"d{i}.png")
+    idx = tmp_path / "new-images-idx3-ubyte.gz"
+    idx.write_bytes(gzip.compress(bytes([0, 0, 8, 3]) + np.array([3, 8, 8], ">u4").tobytes()
+                                  + pixels.tobytes()))
+    for data, first in ((tmp_path / "new", "file"), (idx, "index")):
+        result = runner.invoke(main, ["predict", "--model", str(model), "--data", str(data)])
+        assert result.exit_code == 0, (result.output, result.exception)
+        lines = result.output.strip().splitlines()
+        assert lines[0] == f"{first},predicted_label" and len(lines) == 4
+        assert all(line.split(",")[1] in digits.target_names.astype(str) for line in lines[1:])
+    (tmp_path / "rows.csv").write_text("a,b\n1,2\n")
+    refused = runner.invoke(main, ["predict", "--model", str(model), "--data",
+                                   str(tmp_path / "rows.csv")])
+    assert refused.exit_code == 1 and "this model reads images: pass a folder of images" in \
+        refused.stderr and len(refused.stderr.strip().splitlines()) == 1
 
 
 def test_cell_search_prints_nas_bench_201_strings_without_tensorflow(runner, tmp_path):

@@ -100,7 +100,6 @@ def bad_csvs(tmp_path):
 
 @pytest.mark.parametrize("data, message", [
     ("missing.csv", "missing column(s) in the data: petal width (cm)"),
-    ("words.csv", "column 'sepal length (cm)' has non-numeric"),
     ("empty.csv", "is empty"), ("header.csv", "has a header but no rows"),
     ("binary.csv", "not a text CSV"), ("nothere.csv", "data file not found"),
 ])
@@ -112,6 +111,19 @@ def test_predict_bad_data(exported, tmp_path, runner, data, message):
                                       str(tmp_path / data)])
     assert result.exit_code == 1 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_predict_imputes_unreadable_values_with_a_note(exported, tmp_path, runner):
+    import cli
+
+    bad_csvs(tmp_path)
+    result = runner.invoke(cli.main, ["predict", "--model", str(exported[0]), "--data",
+                                      str(tmp_path / "words.csv")])
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.strip().splitlines()) == 5  # header + 4 rows
+    note = result.stderr.strip()
+    assert note.startswith("note: column 'sepal length (cm)': 1 missing or unreadable value(s) "
+                           "imputed with ") and len(note.splitlines()) == 1
 
 
 def bad_models(tmp_path, good):

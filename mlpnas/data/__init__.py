@@ -29,3 +29,23 @@ def describe_inputs(data: Any) -> str:
     if data.kind == "image":
         return "x".join(map(str, data.input_shape)) + " images"
     return f"{data.input_shape[0]} features"
+
+
+def describe_data(data: Any, budget: int | None = None) -> list[str]:
+    """The lines a search prints first: sizes, the majority-class yardstick, missing values,
+    and held-out rows that repeat a training row."""
+    lines = [f"dataset {data.name}: {len(data.y_train)} train / {len(data.y_val)} val / "
+             f"{len(data.y_test)} test rows, {describe_inputs(data)}, {data.n_classes} classes"
+             + ("" if budget is None else f"; budget {budget} children"),
+             f"majority-class rate: {data.majority_rate:.4f} (validation accuracy of always "
+             "answering the most common class: the figure to beat)"]
+    missing = data.info.get("missing_values") or {}
+    if missing:
+        lines.append(f"missing values: {sum(missing.values())} imputed in {len(missing)} "
+                     f"column(s) ({', '.join(missing)})")
+    twins = data.info.get("heldout_twins")
+    if twins:
+        lines.append(f"held-out twins: {twins['val']} of {len(data.y_val)} validation and "
+                     f"{twins['test']} of {len(data.y_test)} test rows repeat a training row "
+                     "exactly (features and label); models that memorise score well on them")
+    return lines

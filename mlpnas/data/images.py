@@ -368,3 +368,56 @@ def load_images(dataset: str, subset: int | None = None, seed: int = C.SEED,
                 datasets_dir: str | Path = C.DATASETS_DIR) -> Dataset:
     """Find, read and prepare an image data set (see the module docstring)."""
     return prepare_images(read_images(dataset, datasets_dir), subset, seed)
+
+
+# --- new images for `nas predict` ------------------------------------------------------------
+
+PREDICT_ACCEPTS = ("a folder of images (class subfolders are fine), an IDX images file "
+                   "(idx3, gzipped or not), an IDX folder, or a CIFAR-10 python archive or folder")
+
+
+def _fit_channels(x: np.ndarray, channels: int) -> np.ndarray:
+    """Grey <-> colour to the channels the model takes (colour to grey: the channel mean)."""
+    if x.shape[-1] == channels:
+        return x
+    if channels == 1:
+        return x.mean(axis=-1, keepdims=True)
+    return np.repeat(x[..., :1], channels, axis=-1)
+
+
+def _image_files(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in C.IMAGE_SUFFIXES)
+
+
+def _read_for_prediction(path: Path) -> tuple[Any, np.ndarray]:
+    """(row names as a pandas Series, raw images (N, H, W, C)) from any accepted format."""
+    import pandas as pd
+
+    if path.is_file() and path.suffix.lower() in C.IMAGE_SUFFIXES:
+        return pd.Series([path.name], name="file"), _open_image(path)[None]
+    if path.is_file() and "idx3" in path.name:
+        x = _with_channels(parse_idx(_read_maybe_gzip(path), str(path)))
+        return pd.Series(np.arange(len(x)), name="index"), x
+    if path.is_dir() and _image_files(path) and not any(
+            "idx3" in p.name or p.name.startswith("data_batch_") for p in path.iterdir()):
+        files = _image_files(path)
+        return (pd.Series([str(f.relative_to(path)) for f in files], name="file"),
+                np.stack([_open_image(f) for f in files]))
+    if path.is_file() and not tarfile.is_tarfile(path):
+        raise NasError(f"{path}: this model reads images: pass {PREDICT_ACCEPTS}")
+    try:
+        raw = read_image_path(path)
+    except NasError as exc:
+        raise NasError(f"{exc}; this model reads {PREDICT_ACCEPTS}") from None
+    x = raw.x_test if raw.x_test is not None else raw.x
+    return pd.Series(np.arange(len(x)), name="index"), x
+
+
+def images_for_prediction(path: Path, input_shape: list) -> tuple[Any, np.ndarray]:
+    """Row names and raw images shaped as the model takes them (`nas predict`)."""
+    names, x = _read_for_prediction(Path(path))
+    height, width, channels = (list(input_shape) + [1])[:3]
+    if x.ndim != 4 or x.shape[1:3] != (height, width):
+        raise NasError(f"{path}: images are {x.shape[2]}x{x.shape[1]} pixels, the model takes "
+                       f"{width}x{height}")
+    return names, _fit_channels(x.astype("float32"), channels)

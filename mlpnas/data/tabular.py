@@ -1,14 +1,24 @@
-"""Tabular data: find and read the CSV, clean it, split it, standardize it. No TensorFlow.
+"""Tabular data: find and read the CSV, understand and clean it, split it, standardize it.
+No TensorFlow.
 
-Policies (also in the README):
+Policies (docs/data.md has the details):
 - an unnamed leading column (a saved pandas index) is dropped;
 - rows whose label is missing are dropped, with a warning;
+- missing-value spellings ('?', 'NA', 'N/A', 'null', '-', empty...) are missing values;
+  infinities are treated as missing, with a warning naming the column; a column of numbers
+  with a few stray words is numeric (the words read as missing, with a warning);
+- ID-like and free-text columns are dropped, dates and times become one numeric feature
+  each, categorical columns keep at most CATEGORY_MAX_LEVELS categories (mlpnas.data.columns);
 - missing feature values are imputed with the training split's median (numeric) or most
   frequent value (categorical), with a warning; an all-missing column is an error;
-- non-numeric features are one-hot encoded (categories seen in training; unseen -> zeros);
-- a feature whose value determines the label exactly is a label leak: dropped with a
-  warning unless named in `keep_columns`;
-- one seeded, stratified train/validation/test split; statistics come from train only.
+- non-numeric features are one-hot encoded (categories seen in training);
+- label leaks, judged on the training split only (mlpnas.data.leaks): a column that
+  determines the label, or that the label determines, is dropped with a warning unless
+  named in `keep_columns`; a column that alone predicts the label almost perfectly is
+  kept, with a warning that gives the evidence;
+- one seeded, stratified train/validation/test split; statistics come from train only;
+  caveats when a held-out split is small or features outnumber training rows, and a count
+  of held-out rows that repeat a training row.
 """
 
 from __future__ import annotations
@@ -24,6 +34,8 @@ import numpy as np
 import pandas as pd
 
 import CONSTANTS as C
+from mlpnas.data import columns as cols
+from mlpnas.data import leaks
 from mlpnas.errors import NasError
 
 
@@ -31,9 +43,18 @@ class DataWarning(UserWarning):
     """A change made to the user's data (dropped column, imputed values...)."""
 
 
+class DataNote(DataWarning):
+    """How a column is read (dates as numbers, capped categories...): shown as a note."""
+
+
 @dataclass
 class Preprocessing:
-    """Everything needed to turn raw rows into model inputs; JSON-serialisable."""
+    """Everything needed to turn raw rows into model inputs; JSON-serialisable.
+
+    `kinds` names the columns read as dates or times (else numeric or categorical);
+    `other` names the categorical columns with an "(other)" feature for the categories
+    they do not keep.
+    """
 
     label: str
     class_names: list
@@ -44,6 +65,8 @@ class Preprocessing:
     mean: list = field(default_factory=list)
     std: list = field(default_factory=list)
     dropped_columns: dict = field(default_factory=dict)
+    kinds: dict = field(default_factory=dict)
+    other: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """Plain-dict form (for dataset.json and exported models)."""
@@ -54,31 +77,60 @@ class Preprocessing:
         """Inverse of to_dict."""
         return cls(**data)
 
-    def encode(self, frame: pd.DataFrame) -> np.ndarray:
-        """Impute and one-hot encode raw feature columns (before standardization)."""
+    def _check_columns(self, frame: pd.DataFrame) -> None:
         missing = [c for c in self.feature_columns if c not in frame.columns]
         if missing:
             raise NasError(f"missing column(s) in the data: {', '.join(map(str, missing))}")
+
+    def numbers(self, frame: pd.DataFrame, col: str) -> pd.Series:
+        """A numeric, date or time column as floats (missing, inf, unparseable -> NaN)."""
+        return cols.numeric_values(frame[col], self.kinds.get(col, "numeric"))
+
+    def categories(self, frame: pd.DataFrame, col: str) -> pd.Series:
+        """A categorical column as text, missing values imputed."""
+        return cols.blank_missing(frame[col]).fillna(self.impute[col]).astype(str)
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        """Impute and one-hot encode raw feature columns (before standardization)."""
+        self._check_columns(frame)
         parts = []
         for col in self.feature_columns:
-            values = frame[col]
-            if col in self.impute:
-                values = values.fillna(self.impute[col])
             if col in self.categorical:
-                cats = self.categorical[col]
-                strings = values.astype(str).to_numpy()
-                parts.append(np.stack([strings == str(c) for c in cats], axis=1).astype("float32"))
+                strings = self.categories(frame, col).to_numpy()
+                onehot = strings[:, None] == np.asarray(self.categorical[col], dtype=object)
+                if col in self.other:
+                    onehot = np.column_stack([onehot, ~onehot.any(axis=1)])
+                parts.append(onehot.astype("float32"))
             else:
-                numeric = pd.to_numeric(values, errors="coerce")
-                if numeric.isna().any():
-                    raise NasError(f"column {col!r} has non-numeric or missing values")
-                parts.append(numeric.to_numpy(dtype="float32")[:, None])
+                numbers = self.numbers(frame, col).fillna(self.impute[col])
+                parts.append(numbers.to_numpy(dtype="float32")[:, None])
         return np.concatenate(parts, axis=1)
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """Model inputs for raw rows: encode, then standardize with training statistics."""
         x = self.encode(frame)
         return ((x - np.asarray(self.mean, "float32")) / np.asarray(self.std, "float32")).astype("float32")
+
+    def new_data_notes(self, frame: pd.DataFrame) -> list[str]:
+        """One line per column of new rows that is read with a fallback (unseen categories,
+        missing or unreadable values), saying how many rows and what was done."""
+        self._check_columns(frame)
+        notes = []
+        for col in self.feature_columns:
+            if col in self.categorical:
+                present = cols.blank_missing(frame[col]).dropna().astype(str)
+                unseen = present[~present.isin(self.categorical[col])]
+                if len(unseen) and col not in self.other:
+                    shown = ", ".join(repr(v) for v in unseen.unique()[:3])
+                    notes.append(f"column {col!r}: {len(unseen)} row(s) with a category not seen "
+                                 f"in training ({shown}): encoded as no category")
+                missing = len(frame) - len(present)
+            else:
+                missing = int(self.numbers(frame, col).isna().sum())
+            if missing:
+                notes.append(f"column {col!r}: {missing} missing or unreadable value(s) imputed "
+                             f"with {self.impute[col]!r}")
+        return notes
 
 
 @dataclass(frozen=True)
@@ -96,6 +148,7 @@ class Dataset:
     preprocessing: Preprocessing | None
     fingerprint: str
     kind: str = "tabular"
+    info: dict = field(default_factory=dict)  # missing values, held-out twins, suspected leaks
 
     @property
     def input_shape(self) -> tuple:
@@ -122,6 +175,7 @@ class Dataset:
             "rows": {"train": len(self.y_train), "val": len(self.y_val), "test": len(self.y_test)},
             "majority_rate": self.majority_rate,
             "dropped_columns": dict(self.preprocessing.dropped_columns) if self.preprocessing else {},
+            **self.info,
         }
 
 
@@ -198,8 +252,8 @@ def load_frame(dataset: str, datasets_dir: str | Path = C.DATASETS_DIR) -> tuple
 
 # --- cleaning --------------------------------------------------------------------------
 
-def _warn(message: str) -> None:
-    warnings.warn(message, DataWarning, stacklevel=3)
+def _warn(message: str, category: type = DataWarning) -> None:
+    warnings.warn(message, category, stacklevel=3)
 
 
 def drop_index_column(frame: pd.DataFrame) -> pd.DataFrame:
@@ -208,24 +262,6 @@ def drop_index_column(frame: pd.DataFrame) -> pd.DataFrame:
     if first == "" or first.startswith("Unnamed: 0"):
         return frame.drop(columns=frame.columns[0])
     return frame
-
-
-def find_leaks(frame: pd.DataFrame, label: str, features: Sequence[str],
-               max_distinct_fraction: float = C.LEAK_MAX_DISTINCT_FRACTION) -> list[str]:
-    """Feature columns whose value determines the label exactly (a label leak).
-
-    Only columns with few distinct values (at most `max_distinct_fraction` of the rows)
-    count: a column of unique values would trivially 'determine' any label.
-    """
-    leaks = []
-    for col in features:
-        values = frame[col]
-        distinct = values.nunique(dropna=True)
-        if distinct < 1 or distinct > max_distinct_fraction * len(frame):
-            continue
-        if frame.groupby(col, dropna=True)[label].nunique().max() == 1:
-            leaks.append(col)
-    return leaks
 
 
 def stratified_split(y: np.ndarray, seed: int, val_fraction: float = C.VALIDATION_FRACTION,
@@ -258,10 +294,9 @@ def _check_labels(labels: pd.Series, label: str, min_rows: int) -> list:
     return sorted(counts.index, key=str)
 
 
-def prepare_tabular(frame: pd.DataFrame, name: str, label: str | None = None,
-                    keep_columns: Sequence[str] = (), seed: int = C.SEED,
-                    min_rows_per_class: int = C.MIN_ROWS_PER_CLASS) -> Dataset:
-    """Clean, split and standardize a raw frame into a Dataset (see module docstring)."""
+def _frame_and_label(frame: pd.DataFrame, label: str | None,
+                     keep_columns: Sequence[str]) -> tuple[pd.DataFrame, str]:
+    """The frame without an index column or unlabelled rows, and the label's name."""
     frame = drop_index_column(frame)
     frame.columns = [str(c) for c in frame.columns]
     label = frame.columns[-1] if label is None else str(label)
@@ -271,67 +306,163 @@ def prepare_tabular(frame: pd.DataFrame, name: str, label: str | None = None,
     unknown_keep = [c for c in keep_columns if c not in frame.columns]
     if unknown_keep:
         raise NasError(f"--keep-column names unknown column(s): {', '.join(unknown_keep)}")
+    frame[label] = cols.blank_missing(frame[label])
     missing_label = frame[label].isna()
     if missing_label.all():
         raise NasError(f"label column {label!r} is empty")
     if missing_label.any():
         _warn(f"dropped {int(missing_label.sum())} row(s) with no value in label {label!r}")
         frame = frame[~missing_label].reset_index(drop=True)
-    features = [c for c in frame.columns if c != label]
-    if not features:
+    if len(frame.columns) < 2:
         raise NasError("no feature columns: the file has only the label column")
-    all_nan = [c for c in features if frame[c].isna().all()]
+    return frame, label
+
+
+def understand_columns(frame: pd.DataFrame, features: list, keep_columns: Sequence[str]
+                       ) -> tuple[pd.DataFrame, dict, dict]:
+    """Clean every feature column; (frame, {column: kind}, {dropped column: why})."""
+    frame = frame.copy()
+    kinds, dropped = {}, {}
+    for col in features:
+        frame[col] = cols.clean_column(col, frame[col], _warn)
+        kind = cols.column_kind(col, frame[col])
+        if kind.kind == "id" and col in keep_columns:
+            kind = cols.ColumnKind("numeric" if pd.api.types.is_numeric_dtype(frame[col])
+                                   else "categorical")
+        if kind.note:
+            _warn(kind.note, DataWarning if kind.dropped else DataNote)
+        if kind.dropped:
+            dropped[col] = "ID-like (unique per row)" if kind.kind == "id" else "free text"
+            continue
+        kinds[col] = kind.kind
+        if kind.kind == "numeric":
+            n_inf = cols.infinite_count(frame[col])
+            if n_inf:
+                _warn(f"column {col!r}: {n_inf} infinite value(s) (inf) treated as missing")
+    all_nan = [c for c in kinds if frame[c].isna().all()]
     if all_nan:
         raise NasError(f"column(s) with no values at all: {', '.join(all_nan)}")
-    class_names = _check_labels(frame[label], label, min_rows_per_class)
+    return frame, kinds, dropped
+
+
+def _drop_leaks(train: pd.DataFrame, y_train: np.ndarray, label: str, kinds: dict,
+                keep_columns: Sequence[str], seed: int) -> tuple[dict, dict]:
+    """({dropped leak: why}, {suspected leak: cross-validated accuracy}), training rows only."""
     dropped = {}
-    for col in find_leaks(frame, label, features):
+    for col, why in leaks.exact_leaks(train, label, list(kinds)).items():
         if col in keep_columns:
             continue
-        _warn(f"dropped column {col!r}: it determines the label {label!r} exactly "
-              f"(a label leak); keep it with --keep-column {col}")
-        dropped[col] = "determines the label exactly"
-    features = [c for c in features if c not in dropped]
-    if not features:
-        raise NasError("no feature columns left after dropping label leaks")
+        what = (f"it determines the label {label!r} exactly" if why.startswith("determines")
+                else f"the label {label!r} determines it (a coarsened copy of the label)")
+        _warn(f"dropped column {col!r}: on the training rows {what}, a label leak; keep it "
+              f"with --keep-column {col}")
+        dropped[col] = why
+    rest = {c: k != "categorical" for c, k in kinds.items() if c not in dropped}
+    numeric = {c: is_num for c, is_num in rest.items() if c not in keep_columns}
+    train_numbers = train.copy()
+    for col, is_num in numeric.items():
+        if is_num:
+            train_numbers[col] = cols.numeric_values(train[col], kinds[col])
+    suspected = leaks.suspected_leaks(train_numbers, y_train, numeric, seed)
+    for leak in suspected:
+        _warn(leak.message(label))
+    return dropped, {leak.column: round(leak.accuracy, 4) for leak in suspected}
+
+
+def prepare_tabular(frame: pd.DataFrame, name: str, label: str | None = None,
+                    keep_columns: Sequence[str] = (), seed: int = C.SEED,
+                    min_rows_per_class: int = C.MIN_ROWS_PER_CLASS) -> Dataset:
+    """Clean, split and standardize a raw frame into a Dataset (see module docstring)."""
+    frame, label = _frame_and_label(frame, label, keep_columns)
+    raw_fingerprint = fingerprint(frame)
+    features = [c for c in frame.columns if c != label]
+    frame, kinds, dropped = understand_columns(frame, features, keep_columns)
+    class_names = _check_labels(frame[label], label, min_rows_per_class)
     label_index = {c: i for i, c in enumerate(class_names)}
     y = frame[label].map(label_index).to_numpy(dtype="int64")
     train, val, test = stratified_split(y, seed)
-    pre = _fit_preprocessing(frame.iloc[train], label, class_names, features, dropped)
-    for col, n_missing in frame[features].isna().sum().items():
-        if n_missing:
-            _warn(f"column {col!r}: {int(n_missing)} missing value(s) imputed with "
-                  f"{pre.impute[col]!r} (training median or most frequent value)")
+    leaked, suspected = _drop_leaks(frame.iloc[train], y[train], label, kinds, keep_columns, seed)
+    dropped.update(leaked)
+    kinds = {c: k for c, k in kinds.items() if c not in leaked}
+    if not kinds:
+        raise NasError("no feature columns left after dropping label leaks"
+                       if leaked else "no usable feature columns (all ID-like or free text)")
+    pre = _fit_preprocessing(frame.iloc[train], label, class_names, kinds, dropped)
+    missing = _warn_missing(frame, pre)
     x = pre.encode(frame)
+    twins = leaks.twin_counts(x[train], y[train], {"val": (x[val], y[val]),
+                                                   "test": (x[test], y[test])})
     mean, std = x[train].mean(axis=0), x[train].std(axis=0)
     std[std == 0] = 1.0
     pre.mean, pre.std = mean.tolist(), std.tolist()
     x = ((x - mean) / std).astype("float32")
-    return Dataset(name, x[train], y[train], x[val], y[val], x[test], y[test],
-                   tuple(str(c) for c in class_names), pre, fingerprint(frame))
+    info = {"missing_values": missing, "heldout_twins": twins, "suspected_leaks": suspected}
+    data = Dataset(name, x[train], y[train], x[val], y[val], x[test], y[test],
+                   tuple(str(c) for c in class_names), pre, raw_fingerprint, info=info)
+    warn_caveats(data)
+    return data
 
 
-def _fit_preprocessing(train: pd.DataFrame, label: str, class_names: list,
-                       features: list, dropped: dict) -> Preprocessing:
-    """Imputation values and categories from the training rows only."""
-    categorical, impute = {}, {}
-    for col in features:
-        values = train[col]
-        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if not numeric:
-            categorical[col] = sorted(values.dropna().astype(str).unique().tolist())
+def _warn_missing(frame: pd.DataFrame, pre: Preprocessing) -> dict[str, int]:
+    """Warn per column with missing values (after cleaning); {column: count}."""
+    counts = {}
+    for col in pre.feature_columns:
+        values = (cols.blank_missing(frame[col]) if col in pre.categorical
+                  else pre.numbers(frame, col))
+        n_missing = int(values.isna().sum())
+        if n_missing:
+            counts[col] = n_missing
+            _warn(f"column {col!r}: {n_missing} missing value(s) imputed with "
+                  f"{pre.impute[col]!r} (training median or most frequent value)")
+    return counts
+
+
+def warn_caveats(data: Dataset) -> None:
+    """Caveats about figures a data set cannot support: tiny held-out splits, wide data."""
+    small = {name: n for name, n in (("validation", len(data.y_val)), ("test", len(data.y_test)))
+             if n < C.SMALL_SPLIT_ROWS}
+    if small:
+        shown = " and ".join(f"the {name} split has {n} rows" for name, n in small.items())
+        step = 1 / min(small.values())
+        _warn(f"{shown} (under {C.SMALL_SPLIT_ROWS}): one row moves its accuracy by "
+              f"{step:.2f}, so treat those figures as rough")
+    n_features = int(np.prod(data.input_shape))
+    if data.kind == "tabular" and n_features > len(data.y_train):
+        _warn(f"{n_features} features for {len(data.y_train)} training rows: more features "
+              "than rows, expect overfitting (drop columns or add rows)")
+
+
+def _fit_preprocessing(train: pd.DataFrame, label: str, class_names: list, kinds: dict,
+                       dropped: dict) -> Preprocessing:
+    """Imputation values, categories and their caps from the training rows only."""
+    categorical, impute, other, special = {}, {}, [], {}
+    for col, kind in kinds.items():
         # Every column gets a fill value, so new data with gaps can be predicted too.
-        if numeric:
-            fill = values.median()
-            impute[col] = 0.0 if pd.isna(fill) else float(fill)
-        else:
-            mode = values.dropna().astype(str).mode()
+        if kind == "categorical":
+            values = cols.blank_missing(train[col]).dropna().astype(str)
+            categorical[col], note = cols.cap_categories(col, values)
+            if note:
+                _warn(note, DataNote)
+                other.append(col)
+            mode = values.mode()
             impute[col] = str(mode.iloc[0]) if len(mode) else ""
+        else:
+            fill = cols.numeric_values(train[col], kind).median()
+            impute[col] = 0.0 if pd.isna(fill) else float(fill)
+            if kind != "numeric":
+                special[col] = kind
     names = []
-    for col in features:
-        names += [f"{col}={c}" for c in categorical[col]] if col in categorical else [col]
-    return Preprocessing(label, [str(c) for c in class_names], list(features), categorical,
-                         impute, names, dropped_columns=dropped)
+    for col, kind in kinds.items():
+        if col in categorical:
+            names += [f"{col}={c}" for c in categorical[col]]
+            names += [f"{col}=(other)"] if col in other else []
+        else:
+            names.append(col if kind == "numeric" else f"{col} ({_UNITS[kind]})")
+    return Preprocessing(label, [str(c) for c in class_names], list(kinds), categorical,
+                         impute, names, dropped_columns=dropped, kinds=special, other=other)
+
+
+_UNITS = {"date": "days since 1970-01-01", "time": "hours since midnight"}
 
 
 def load_dataset(dataset: str, label: str | None = None, keep_columns: Sequence[str] = (),
