@@ -23,7 +23,7 @@ import pandas as pd
 import CONSTANTS as C
 from mlpnas.analysis.summary import top_n
 from mlpnas.config import SearchConfig
-from mlpnas.data.tabular import DataNote, Dataset, Preprocessing, drop_index_column, read_csv
+from mlpnas.data.tabular import DataNote, Dataset, DataWarning, Preprocessing, drop_index_column, read_csv
 from mlpnas.errors import NasError
 from mlpnas.data import load_search_dataset
 from mlpnas.storage.events import Event, load_event
@@ -70,7 +70,9 @@ def _output_path(output: str | os.PathLike) -> Path:
 
 
 def _search_data(config: SearchConfig, event: Event) -> Dataset:
-    data = load_search_dataset(config)  # images for the cnn/cell spaces (issue 3)
+    with warnings.catch_warnings():  # the search already showed the data's warnings
+        warnings.simplefilter("ignore", DataWarning)
+        data = load_search_dataset(config)  # images for the cnn/cell spaces
     recorded = event.config.get("dataset", {}).get("fingerprint")
     if recorded and recorded != data.fingerprint:
         raise NasError(f"the data of {config.dataset} changed since {event.name} was searched "

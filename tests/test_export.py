@@ -172,3 +172,30 @@ def test_export_bad_input(tmp_path, runner, monkeypatch, setup, args, message):
     assert result.exit_code == 1 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert not (tmp_path / "m.keras").exists()
+
+
+def test_predict_counts_unseen_categories_in_a_note(tmp_path, runner, monkeypatch):
+    import cli
+    from tests.conftest import make_frame
+
+    monkeypatch.chdir(tmp_path)
+    make_frame(150).drop(columns=["score"]).to_csv("colours.csv", index=False)
+    path = tmp_path / "L" / "event1"
+    path.mkdir(parents=True)
+    storage.write_pickle_atomic(path / C.LOG_FILE, [[[9, 30], 0.9, None, {}]])
+    config = SearchConfig(dataset="colours.csv", child_epochs=1, seed=1, logs_dir="L")
+    storage.write_json_atomic(path / C.CONFIG_FILE, {
+        "config": config.to_dict(), "dataset": load_dataset("colours.csv", seed=1).summary()})
+    export = runner.invoke(cli.main, ["export", "--logs-dir", "L", "--output", "c.keras"])
+    assert export.exit_code == 0, export.output
+    new = make_frame(6, seed=3).drop(columns=["score", "label"])
+    new.loc[[0, 1, 2], "colour"] = ["blue", "blue", "?"]
+    new.to_csv("new.csv", index=False)
+    result = runner.invoke(cli.main, ["predict", "--model", "c.keras", "--data", "new.csv"])
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.strip().splitlines()) == 7
+    notes = result.stderr.strip().splitlines()
+    assert notes[0] == ("note: column 'colour': 2 row(s) with a category not seen in training "
+                        "('blue'): encoded as no category")
+    assert notes[1].startswith("note: column 'colour': 1 missing or unreadable value(s) imputed")
+    assert len(notes) == 2

@@ -169,5 +169,6 @@ def cap_categories(name: str, train_values: pd.Series,
         return sorted(counts.index.tolist()), None
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     kept = sorted(k for k, _ in ranked[:max_levels])
-    return kept, (f"column {name!r} has {len(counts)} distinct values: kept the {max_levels} "
+    return kept, (f"column {name!r} has {len(counts)} distinct values (in training): kept the "
+                  f"{max_levels} "
                   f"most frequent, the other {len(counts) - max_levels} share one (other) feature")
