@@ -236,3 +236,8 @@ LEAK_NEAR_ERROR_REDUCTION = 0.85
 LEAK_CV_MAX_LEVELS = 50
 # Validation or test splits with fewer rows than this get a caveat (accuracies too coarse).
 SMALL_SPLIT_ROWS = 30
+
+# --- Stopping a search, output paths ----------------------------------------------------
+# Exit code after SIGTERM (128 + 15), e.g. from a timeout or a job scheduler: the search
+# stops after the current child like after Ctrl-C.
+TERMINATED_EXIT_CODE = 143

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 import CONSTANTS as C
-from mlpnas.errors import NasError
+from mlpnas.errors import NasError, SearchInterrupted
 from mlpnas.spaces import SPACES
 from mlpnas.strategies import STRATEGIES
 
@@ -34,21 +34,50 @@ class NasGroup(click.Group):
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
             raise OneLineUsageError(exc.format_message() + hint) from None
+        except SearchInterrupted as exc:  # a requested stop, not an error
+            click.echo(f"stopped: {exc}", err=True)
+            raise click.exceptions.Exit(exc.exit_code) from None
         except NasError as exc:
             error = click.ClickException(str(exc))
             error.exit_code = exc.exit_code
             raise error from None
         except OSError as exc:
-            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror}".strip(": ")) from None
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise click.ClickException(f"{exc.filename or ''}: {reason}".strip(": ")) from None
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    kind = "note" if category.__name__ == "DataNote" else "warning"  # mlpnas.data.tabular
+    kind = "note" if category.__name__ in ("DataNote", "EventNote") else "warning"
     click.echo(f"{kind}: {message}", err=True)
 
 
 def _print_json(data) -> None:
     click.echo(json.dumps(data, indent=2))
+
+
+def output_path(suffix: str):
+    """A callback for --output options, the same everywhere: a name without an extension
+    gets `suffix`, a folder that does not exist is refused (never created), and the
+    command prints the path it wrote."""
+    def check(ctx, param, value):
+        if value is None or value == "-":
+            return value
+        path = Path(value)
+        if not path.suffix:
+            path = path.with_name(path.name + suffix)
+        if not path.parent.is_dir():
+            raise click.BadParameter(f"folder does not exist: {path.parent}")
+        return path
+
+    return check
+
+
+def _output_option(default: str, suffix: str = ".png"):
+    """--output FILE, with its default named in the help."""
+    return click.option("--output", type=click.Path(dir_okay=False), default=None,
+                        callback=output_path(suffix),
+                        help=f"File to write (default: {default}); a name without an "
+                             f"extension gets {suffix}.")
 
 
 EVENT_OPTION = click.option("--event", default=None,
@@ -154,7 +183,6 @@ def search(**options) -> None:
     """
     from mlpnas.search.checkpoint import resume_config
     from mlpnas.config import SearchConfig
-    from mlpnas.errors import SearchInterrupted
     from mlpnas.data import describe_data, load_search_dataset
 
     resume, event_dir = options.pop("resume"), None
@@ -162,7 +190,8 @@ def search(**options) -> None:
         config = SearchConfig.from_options(options)
     else:
         config, event_dir = resume_config(options["logs_dir"], resume, options,
-                                          _explicit_options(options))
+                                          _explicit_options(options), _option_names())
+    _warn_unused_options(config)
     # Bad data fails here, before TensorFlow is imported or an event folder is made.
     data = load_search_dataset(config)
     for line in describe_data(data, config.budget):
@@ -176,6 +205,25 @@ def search(**options) -> None:
     except KeyboardInterrupt:
         raise SearchInterrupted("interrupted before the search started") from None
     _print_summary(result, nas)
+
+
+def _warn_unused_options(config) -> None:
+    """One warning naming options that the chosen space ignores."""
+    from mlpnas.spaces import reads_images
+
+    if reads_images(config.space):
+        return
+    unused = [name for name, used in (("--subset", config.subset is not None),
+                                      ("--augment", config.augment)) if used]
+    if unused:
+        click.echo(f"warning: {' and '.join(unused)} apply only to image spaces (--space cnn, "
+                   f"cell); ignored for tabular data with --space {config.space}", err=True)
+
+
+def _option_names() -> dict:
+    """Parameter name -> the option a user types (use_predictor -> --predictor)."""
+    params = click.get_current_context().command.params
+    return {p.name: p.opts[0] for p in params if p.opts}
 
 
 def _explicit_options(options: dict) -> set:
@@ -218,7 +266,7 @@ def top_n_command(n, event, logs_dir, as_json) -> None:
       nas top-n 10 --event 3 --json
       nas top-n 5 --logs-dir ../shared/datasets/mlpnas-logs --event 1051
     """
-    from mlpnas.analysis.summary import top_n
+    from mlpnas.analysis.summary import event_title, top_n, yardstick
     from mlpnas.storage.events import load_event
 
     ev = load_event(logs_dir, event)
@@ -226,6 +274,7 @@ def top_n_command(n, event, logs_dir, as_json) -> None:
     if as_json:
         _print_json(rows)
         return
+    click.echo(f"{event_title(ev)}; validation accuracy, {yardstick(ev)}")
     for row in rows:
         pred = row.get("predicted_accuracy")
         extra = f"  (predicted {pred:.4f})" if pred is not None else ""
@@ -235,8 +284,7 @@ def top_n_command(n, event, logs_dir, as_json) -> None:
 @main.command("plot-accuracy")
 @EVENT_OPTION
 @LOGS_OPTION
-@click.option("--output", type=click.Path(dir_okay=False), default=None,
-              help=f"PNG to write (default: <event>/{C.PLOT_ACCURACY_FILE}).")
+@_output_option(f"<event>/{C.PLOT_ACCURACY_FILE}")
 def plot_accuracy_command(event, logs_dir, output) -> None:
     """Plot validation accuracy per child, the running best and the per-epoch mean.
 
@@ -253,12 +301,6 @@ def plot_accuracy_command(event, logs_dir, output) -> None:
 
 
 # --- analysis commands (issue 8) -------------------------------------------------------------
-
-def _output_option(default: str):
-    """--output FILE, with its default named in the help."""
-    return click.option("--output", type=click.Path(dir_okay=False), default=None,
-                        help=f"File to write (default: {default}).")
-
 
 def _load_with_output(logs_dir, event, output, default_file):
     """The event, and where to write: --output, or `default_file` in the event folder."""
@@ -359,7 +401,7 @@ def compare(events, logs_dir, output, as_json) -> None:
 @main.command()
 @EVENT_OPTION
 @LOGS_OPTION
-@_output_option(f"<event>/{C.REPORT_FILE}")
+@_output_option(f"<event>/{C.REPORT_FILE}", ".html")
 @click.option("--top", type=POSITIVE, default=C.REPORT_TOP_N, show_default=True,
               help="Architectures listed.")
 def report(event, logs_dir, output, top) -> None:
@@ -406,8 +448,7 @@ def predictor_report_command(event, logs_dir, as_json) -> None:
 @main.command("plot-predictor")
 @EVENT_OPTION
 @LOGS_OPTION
-@click.option("--output", type=click.Path(dir_okay=False), default=None,
-              help=f"PNG to write (default: <event>/{C.PLOT_PREDICTOR_FILE}).")
+@_output_option(f"<event>/{C.PLOT_PREDICTOR_FILE}")
 def plot_predictor_command(event, logs_dir, output) -> None:
     """Plot predicted vs actual accuracy of each child, coloured by controller epoch.
 
@@ -441,8 +482,10 @@ def events_command(logs_dir, as_json) -> None:
     rows = list_events(logs_dir)
     if as_json:
         _print_json(rows)
-        return
-    click.echo("\n".join(format_events(rows)))
+    elif rows:
+        click.echo("\n".join(format_events(rows)))
+    if not rows:
+        click.echo(f"no events in {logs_dir} yet: `nas search` writes one there", err=True)
 
 
 @main.command("export")
@@ -467,10 +510,12 @@ def export_command(event, logs_dir, rank, epochs, output) -> None:
 
     r = export_model(logs_dir, event, output, rank, epochs)
     click.echo(f"architecture: {r.description} (validation accuracy in the search "
-               f"{r.search_val_accuracy:.4f})")
-    click.echo(f"retrained from scratch for {r.epochs} epochs on {r.train_rows} rows "
-               f"(train + validation)")
-    click.echo(f"test accuracy: {r.test_accuracy:.4f} ({r.test_rows} rows)")
+               f"{r.search_val_accuracy:.4f}, with the weights it trained in the search)")
+    click.echo(f"retrained from scratch for {r.epochs} epochs on {r.train_rows} rows of "
+               f"{r.dataset} (train + validation: the same split as the search, test held out)")
+    rate = "" if r.test_majority_rate is None else f"; majority-class rate {r.test_majority_rate:.4f}"
+    click.echo(f"test accuracy: {r.test_accuracy:.4f} ({r.test_rows} rows{rate}): the retrained "
+               "model, so it differs from the search's figure for the same architecture")
     click.echo(f"saved: {r.path}")
 
 
@@ -482,8 +527,9 @@ def export_command(event, logs_dir, rank, epochs, output) -> None:
                    "model: a folder of images, an IDX images file, an IDX folder or a CIFAR-10 "
                    "archive or folder.")
 @click.option("--proba", is_flag=True, help="Add one probability column per class.")
-@click.option("--output", default="-", show_default=True,
-              type=click.Path(dir_okay=False, allow_dash=True), help="CSV to write.")
+@click.option("--output", default="-", show_default=True, callback=output_path(".csv"),
+              type=click.Path(dir_okay=False, allow_dash=True),
+              help="CSV to write ('-': standard output); a name without an extension gets .csv.")
 def predict_command(model_path, data_path, proba, output) -> None:
     """Predict labels with an exported model: for the rows of a CSV, or for images
     (one row per image file, or per image of an IDX file or archive).
@@ -501,8 +547,7 @@ def predict_command(model_path, data_path, proba, output) -> None:
     if output == "-":
         click.echo(text, nl=False)
     else:
-        with open(output, "w") as fh:
-            fh.write(text)
+        Path(output).write_text(text)
         click.echo(f"{len(frame)} predictions written to {output}", err=True)
 
 
@@ -525,8 +570,10 @@ def predict_command(model_path, data_path, proba, output) -> None:
 @click.option("--jobs", type=POSITIVE, default=C.BENCH_JOBS, show_default=True,
               help="Worker processes (searches run in parallel over seeds).")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              callback=output_path(".png"),
               help="Anytime regret PNG (default: <logs-dir>/"
-                   f"{C.BENCH_PLOT_FILE.format(benchmark='<benchmark>')}).")
+                   f"{C.BENCH_PLOT_FILE.format(benchmark='<benchmark>')}); a name without an "
+                   "extension gets .png.")
 @LOGS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @click.option("--list", "list_only", is_flag=True, help="List the benchmark tables and exit.")

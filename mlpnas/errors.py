@@ -10,6 +10,9 @@ class NasError(Exception):
 
 
 class SearchInterrupted(NasError):
-    """The user stopped a search (Ctrl-C); the message says how to resume it."""
+    """The user (Ctrl-C) or the system (SIGTERM) stopped a search; the message says how to
+    resume it. Not an error: the CLI prints it without 'Error:', with the signal's exit code."""
 
-    exit_code = C.INTERRUPTED_EXIT_CODE
+    def __init__(self, message: str, exit_code: int = C.INTERRUPTED_EXIT_CODE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

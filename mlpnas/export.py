@@ -44,6 +44,8 @@ class ExportResult:
     test_rows: int
     test_accuracy: float
     search_val_accuracy: float
+    dataset: str = ""
+    test_majority_rate: float | None = None  # always answering the commonest training class
 
 
 def _search_config(event: Event) -> SearchConfig:
@@ -97,9 +99,10 @@ def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | o
             "preprocessing": data.preprocessing.to_dict() if data.preprocessing else None}
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr(C.EXPORT_METADATA_FILE, json.dumps(meta, indent=2))
+    top = np.bincount(np.concatenate([data.y_train, data.y_val])).argmax()
     return ExportResult(path, row["description"], row["tokens"], epochs,
                         len(data.y_train) + len(data.y_val), len(data.y_test), test_acc,
-                        row["val_accuracy"])
+                        row["val_accuracy"], data.name, float(np.mean(data.y_test == top)))
 
 
 def _retrain(config: SearchConfig, tokens: list, data: Dataset, epochs: int) -> tuple[Any, float]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -63,3 +65,33 @@ def runner():
         return CliRunner(mix_stderr=False)
     except TypeError:  # click >= 8.2 always separates them
         return CliRunner()
+
+
+@pytest.fixture
+def data_only(monkeypatch, tmp_path, runner):
+    """Run `nas search` up to the search loop; returns (exit code, stderr lines, dataset)."""
+    seen = {}
+
+    class StubSearch:
+        def __init__(self, config, dataset, **_):
+            seen["data"] = dataset
+            from mlpnas.errors import NasError
+
+            raise NasError("stub: data loaded")
+
+    stub = types.ModuleType("mlpnas.search.loop")
+    stub.MLPNAS = StubSearch
+    monkeypatch.setitem(sys.modules, "mlpnas.search.loop", stub)
+    monkeypatch.chdir(tmp_path)
+
+    def run(frame: pd.DataFrame | None, *args: str):
+        import cli
+
+        if frame is not None:
+            frame.to_csv(tmp_path / "d.csv", index=False)
+            args = ("--dataset", "d.csv", *args)
+        result = runner.invoke(cli.main, ["search", *args])
+        assert "Traceback" not in result.stderr
+        return result.exit_code, result.stderr.splitlines(), seen.get("data")
+
+    return run

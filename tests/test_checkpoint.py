@@ -139,10 +139,10 @@ def crash_after_tell(monkeypatch):
     return arm
 
 
-def interrupt(times):
+def interrupt(times, signum=signal.SIGINT):
     """Send this process `times` SIGINTs (each handled before the next is sent)."""
     for _ in range(times):
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signum)
         time.sleep(0.05)
 
 
@@ -240,6 +240,39 @@ def test_cli_ctrl_c_exits_130_with_resume_hint(tmp_path, runner, fake_children):
     result = runner.invoke(cli.main, ["search", "--resume", "--logs-dir", str(tmp_path / "L")])
     assert result.exit_code == 0, result.output + result.stderr
     assert len(storage.read_log(tmp_path / "L" / "event1" / C.LOG_FILE)) == 4
+
+
+def test_cli_sigterm_stops_like_ctrl_c_with_its_own_exit_code(tmp_path, runner, fake_children):
+    import cli
+
+    fake_children["hook"] = lambda n: n == 1 and interrupt(1, signal.SIGTERM)
+    before = signal.getsignal(signal.SIGTERM)
+    args = ["search", "--dataset", "iris", "--strategy", "random", "--controller-epochs", "2",
+            "--samples-per-epoch", "2", "--logs-dir", str(tmp_path / "L")]
+    result = runner.invoke(cli.main, args)
+    assert result.exit_code == C.TERMINATED_EXIT_CODE == 143
+    assert "SIGTERM: stopping after the current child is logged" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == (f"stopped: interrupted after 1 of 4 children; resume with: nas search "
+                    f"--resume 1 --logs-dir {tmp_path / 'L'}")
+    assert "Error" not in result.stderr and signal.getsignal(signal.SIGTERM) is before
+    assert len(storage.read_log(tmp_path / "L" / "event1" / C.LOG_FILE)) == 1
+
+
+def test_resume_refusal_names_the_option_as_typed(tmp_path, runner, fake_children):
+    import cli
+
+    logs_dir = str(tmp_path / "L")
+    fake_children["crash_at"] = 2
+    with pytest.raises(Crash):
+        runner.invoke(cli.main, ["search", "--dataset", "iris", "--strategy", "random",
+                                 "--controller-epochs", "2", "--samples-per-epoch", "2",
+                                 "--logs-dir", logs_dir], catch_exceptions=False)
+    result = runner.invoke(cli.main, ["search", "--resume", "1", "--logs-dir", logs_dir,
+                                      "--predictor"])
+    assert result.exit_code == 1
+    assert "cannot change --predictor (False -> True)" in result.stderr
+    assert "use-predictor" not in result.stderr
 
 
 @pytest.mark.parametrize("option, value", [("--dataset", "wine"), ("--seed", "5"),

@@ -23,6 +23,9 @@ def test_search_then_top_n_and_plot(runner, tmp_path, tiny_csv):
     assert "warning: dropped column 'score'" in res.stderr
     assert "[1/2]" in res.stdout and "[2/2]" in res.stdout and "eta" in res.stdout
     assert "best child's test accuracy" in res.stdout
+    assert "`nas export` retrains it from scratch on train + validation" in res.stdout
+    assert "validation accuracy (majority-class rate 0." in res.stdout
+    assert "majority-class rate: 0." in res.stderr  # the search's first lines
     assert (logs_dir / "event1" / "nas_data.pkl").exists()
 
     res = _run(runner, "top-n", 5, "--json", "--logs-dir", logs_dir)
@@ -41,7 +44,8 @@ def test_search_then_top_n_and_plot(runner, tmp_path, tiny_csv):
 def test_top_n_reads_mlpnas_logs(runner, mlpnas_logs):
     res = _run(runner, "top-n", 3, "--logs-dir", mlpnas_logs, "--event", "1051")
     assert res.exit_code == 0
-    lines = res.stdout.strip().splitlines()
+    heading, *lines = res.stdout.strip().splitlines()
+    assert heading == "event1051: setup not recorded; validation accuracy, majority-class rate not recorded"
     assert len(lines) == 3 and lines[0].lstrip().startswith("1.") and "predicted" in lines[0]
     rows = json.loads(_run(runner, "top-n", 2, "--json", "--logs-dir", mlpnas_logs,
                            "--event", "event9208").stdout)

@@ -1,47 +1,13 @@
 """Messy CSVs through `nas search`: what the data layer reads, drops, warns and reports.
 
-The search loop is replaced by a stub that stops right after the data is loaded, so these
-tests run the real CLI and data layer without training anything.
+The `data_only` fixture (conftest) replaces the search loop by a stub that stops right after
+the data is loaded, so these tests run the real CLI and data layer without training.
 """
 
 from __future__ import annotations
 
-import sys
-import types
-
 import numpy as np
 import pandas as pd
-import pytest
-
-from mlpnas.errors import NasError
-
-
-@pytest.fixture
-def data_only(monkeypatch, tmp_path, runner):
-    """Run `nas search` up to the search loop; returns (exit code, stderr lines, dataset)."""
-    seen = {}
-
-    class StubSearch:
-        def __init__(self, config, dataset, **_):
-            seen["data"] = dataset
-            raise NasError("stub: data loaded")
-
-    stub = types.ModuleType("mlpnas.search.loop")
-    stub.MLPNAS = StubSearch
-    monkeypatch.setitem(sys.modules, "mlpnas.search.loop", stub)
-    monkeypatch.chdir(tmp_path)
-
-    def run(frame: pd.DataFrame | None, *args: str):
-        import cli
-
-        if frame is not None:
-            frame.to_csv(tmp_path / "d.csv", index=False)
-            args = ("--dataset", "d.csv", *args)
-        result = runner.invoke(cli.main, ["search", *args])
-        assert "Traceback" not in result.stderr
-        return result.exit_code, result.stderr.splitlines(), seen.get("data")
-
-    return run
 
 
 def base_frame(n: int = 200, seed: int = 0) -> pd.DataFrame:

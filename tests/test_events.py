@@ -16,8 +16,9 @@ def make_event(root, n, status, children=3, budget=4, failed=()):
     path.mkdir(parents=True)
     entries = [[[1, 30], 0.5 + i / 10, None, {"failed": i in failed}] for i in range(children)]
     storage.write_pickle_atomic(path / C.LOG_FILE, entries)
-    storage.write_json_atomic(path / C.CONFIG_FILE, {"dataset": {"name": "wine"}, "space": "mlp",
-                                                  "strategy": "rl", "budget": budget})
+    storage.write_json_atomic(path / C.CONFIG_FILE, {
+        "dataset": {"name": "wine", "majority_rate": 0.4}, "space": "mlp", "strategy": "rl",
+        "budget": budget})
     storage.write_json_atomic(path / C.STATUS_FILE, {"status": status})
     return path
 
@@ -45,14 +46,18 @@ def test_events_statuses_and_best(tmp_path, runner):
     assert rows[4]["best_val_accuracy"] is None
     assert rows[1]["dataset"] == "wine" and rows[1]["budget"] == 4
     table = runner.invoke(cli.main, ["events", "--logs-dir", str(root)]).output.splitlines()
-    assert table[1].split() == ["1", "wine", "mlp", "rl", "4/4", "0.7000", "finished"]
+    assert table[0].split()[-2:] == ["majority", "status"]
+    assert table[1].split() == ["1", "wine", "mlp", "rl", "4/4", "0.7000", "0.4000", "finished"]
 
 
 def test_events_without_events(tmp_path, runner):
     import cli
 
     result = runner.invoke(cli.main, ["events", "--logs-dir", str(tmp_path)])
-    assert result.exit_code == 1 and "no events in" in result.stderr
+    assert result.exit_code == 0 and result.stdout == ""
+    assert result.stderr.strip() == f"no events in {tmp_path} yet: `nas search` writes one there"
+    as_json = runner.invoke(cli.main, ["events", "--logs-dir", str(tmp_path), "--json"])
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout) == []
 
 
 def test_events_does_not_import_tensorflow(tmp_path):

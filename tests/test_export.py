@@ -49,8 +49,9 @@ def exported(tmp_path_factory):
 
 def test_export_retrains_on_train_and_val_and_reports_test_accuracy(exported):
     out, text = exported
-    assert "retrained from scratch for 3 epochs on 126 rows (train + validation)" in text
-    assert "(24 rows)" in text and "[(64, 'sigmoid'), 'dropout', (3, 'softmax')]" in text
+    assert ("retrained from scratch for 3 epochs on 126 rows of iris (train + validation: the "
+            "same split as the search, test held out)") in text
+    assert "(24 rows; majority-class rate 0.3333): the retrained model" in text and "[(64, 'sigmoid'), 'dropout', (3, 'softmax')]" in text
     with zipfile.ZipFile(out) as archive:
         meta = __import__("json").loads(archive.read(C.EXPORT_METADATA_FILE))
     assert meta["tokens"] == [13, 29, 30] and meta["rank"] == 2

@@ -132,6 +132,27 @@ def majority_rate(event: Event) -> float | None:
     return None if rate is None else float(rate)
 
 
+def event_setup(event: Event) -> dict[str, Any]:
+    """The dataset, space and strategy an event searched ('?' where not recorded)."""
+    return {"dataset": event.config.get("dataset", {}).get("name") or "?",
+            "space": event.config.get("space") or event.config.get("config", {}).get("space")
+            or "?", "strategy": event.config.get("strategy") or "?"}
+
+
+def event_title(event: Event, name: str | None = None) -> str:
+    """'event3: wine-quality.csv, mlp space, rl', to say which search a figure is of."""
+    setup = event_setup(event)
+    parts = [setup["dataset"], f"{setup['space']} space", setup["strategy"]]
+    known = [p for p, v in zip(parts, setup.values()) if v != "?"]
+    return f"{name or event.name}: " + (", ".join(known) if known else "setup not recorded")
+
+
+def yardstick(event: Event) -> str:
+    """'majority-class rate 0.6286' (the accuracy of always answering the commonest class)."""
+    rate = majority_rate(event)
+    return "majority-class rate not recorded" if rate is None else f"majority-class rate {rate:.4f}"
+
+
 def accuracy_histogram(event: Event) -> dict[str, list]:
     """Trained children per 1-point accuracy bin: bin starts (percent), counts, percents."""
     ok = require_children(event, C.DISTRIBUTION_MIN_CHILDREN, "plot-distribution")

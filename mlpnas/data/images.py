@@ -274,6 +274,11 @@ def read_class_folders(path: Path) -> RawImages:
 
 def read_image_path(path: Path) -> RawImages:
     """Whichever supported format `path` holds."""
+    if path.is_file() and not tarfile.is_tarfile(path):
+        table = " (for a table, leave out --space: the default space reads CSVs)" \
+            if path.suffix.lower() == ".csv" else ""
+        raise NasError(f"{path} is not an image set: image spaces read an image folder (one "
+                       "subfolder per class), an IDX folder or a CIFAR-10 archive" + table)
     if path.is_file():
         return read_cifar_archive(path)
     names = {p.name for p in path.iterdir()}

@@ -206,7 +206,8 @@ def find_dataset(name: str, datasets_dir: str | Path = C.DATASETS_DIR) -> Path |
         if path.is_file():
             return path
         if path.is_dir() and path == candidates[0]:
-            raise NasError(f"{name} is a folder, not a CSV file")
+            raise NasError(f"{name} is a folder, not a CSV file (for a folder of images, add "
+                           "--space cnn or --space cell)")
     if name in C.BUILTIN_DATASETS:
         return name
     raise NasError(f"dataset not found: {name} (looked in the current folder and "
@@ -322,9 +323,13 @@ def understand_columns(frame: pd.DataFrame, features: list, keep_columns: Sequen
                        ) -> tuple[pd.DataFrame, dict, dict]:
     """Clean every feature column; (frame, {column: kind}, {dropped column: why})."""
     frame = frame.copy()
-    kinds, dropped = {}, {}
     for col in features:
         frame[col] = cols.clean_column(col, frame[col], _warn)
+    all_nan = [c for c in features if frame[c].isna().all()]
+    if all_nan:
+        raise NasError(f"column(s) with no values at all: {', '.join(all_nan)}")
+    kinds, dropped = {}, {}
+    for col in features:
         kind = cols.column_kind(col, frame[col])
         if kind.kind == "id" and col in keep_columns:
             kind = cols.ColumnKind("numeric" if pd.api.types.is_numeric_dtype(frame[col])
@@ -335,13 +340,9 @@ def understand_columns(frame: pd.DataFrame, features: list, keep_columns: Sequen
             dropped[col] = "ID-like (unique per row)" if kind.kind == "id" else "free text"
             continue
         kinds[col] = kind.kind
-        if kind.kind == "numeric":
-            n_inf = cols.infinite_count(frame[col])
-            if n_inf:
-                _warn(f"column {col!r}: {n_inf} infinite value(s) (inf) treated as missing")
-    all_nan = [c for c in kinds if frame[c].isna().all()]
-    if all_nan:
-        raise NasError(f"column(s) with no values at all: {', '.join(all_nan)}")
+        n_inf = cols.infinite_count(frame[col]) if kind.kind == "numeric" else 0
+        if n_inf:
+            _warn(f"column {col!r}: {n_inf} infinite value(s) (inf) treated as missing")
     return frame, kinds, dropped
 
 
@@ -375,9 +376,9 @@ def prepare_tabular(frame: pd.DataFrame, name: str, label: str | None = None,
     """Clean, split and standardize a raw frame into a Dataset (see module docstring)."""
     frame, label = _frame_and_label(frame, label, keep_columns)
     raw_fingerprint = fingerprint(frame)
+    class_names = _check_labels(frame[label], label, min_rows_per_class)
     features = [c for c in frame.columns if c != label]
     frame, kinds, dropped = understand_columns(frame, features, keep_columns)
-    class_names = _check_labels(frame[label], label, min_rows_per_class)
     label_index = {c: i for i, c in enumerate(class_names)}
     y = frame[label].map(label_index).to_numpy(dtype="int64")
     train, val, test = stratified_split(y, seed)

@@ -183,13 +183,16 @@ def _same(name: str, old: Any, new: Any) -> bool:
 
 
 def resume_config(logs_dir: str | os.PathLike, event: str | None, options: dict,
-                  explicit: Iterable[str]) -> tuple[SearchConfig, Path]:
+                  explicit: Iterable[str], option_names: dict | None = None
+                  ) -> tuple[SearchConfig, Path]:
     """(configuration, event folder) of the search to resume.
 
     The stored configuration wins. Options given explicitly on the command line must
     agree with it, except the few in RESUME_MAY_CHANGE (a longer --controller-epochs
-    extends the budget); anything else would change the search and is refused.
+    extends the budget); anything else would change the search and is refused, naming
+    the option as the user typed it (`option_names`: field -> option, e.g. --predictor).
     """
+    option_names = option_names or {}
     path = storage.resolve_event(logs_dir, event or None)
     require(path)
     stored = SearchConfig.from_dict(storage.read_json(path / C.CONFIG_FILE).get("config", {}))
@@ -201,7 +204,8 @@ def resume_config(logs_dir: str | os.PathLike, event: str | None, options: dict,
         if name in C.RESUME_MAY_CHANGE:
             changes[name] = new
         else:
-            refused.append(f"--{name.replace('_', '-')} ({old} -> {new})")
+            option = option_names.get(name, f"--{name.replace('_', '-')}")
+            refused.append(f"{option} ({old} -> {new})")
     if refused:
         raise NasError(f"a resumed search keeps its configuration; cannot change "
                        f"{', '.join(refused)} (start a new search instead)")
@@ -227,13 +231,18 @@ def resume_hint(event_dir: Path) -> str:
     return f"nas search --resume {number} --logs-dir {event_dir.parent}"
 
 
-# --- Ctrl-C ----------------------------------------------------------------------------------
+# --- Ctrl-C and SIGTERM ----------------------------------------------------------------------
+
+STOP_SIGNALS = {signal.SIGINT: C.INTERRUPTED_EXIT_CODE, signal.SIGTERM: C.TERMINATED_EXIT_CODE}
+
 
 class StopRequest:
-    """Set by the first Ctrl-C; the search stops after the child it is training is logged."""
+    """Set by the first Ctrl-C or SIGTERM; the search stops after the child it is training
+    is logged, and exits with the signal's own code (130 or 143)."""
 
     def __init__(self) -> None:
         self.requested = False
+        self.exit_code = C.INTERRUPTED_EXIT_CODE
 
     def check(self) -> None:
         """Raise KeyboardInterrupt when a stop was requested."""
@@ -243,21 +252,24 @@ class StopRequest:
 
 @contextmanager
 def graceful_sigint(message: str) -> Iterator[StopRequest]:
-    """First Ctrl-C: print `message` and request a stop; a second one stops at once."""
+    """First Ctrl-C or SIGTERM: print `message` and request a stop; a second stops at once."""
     stop = StopRequest()
     if threading.current_thread() is not threading.main_thread():
         yield stop  # signal handlers can only be set in the main thread
         return
 
     def handler(signum, frame):
+        stop.exit_code = STOP_SIGNALS.get(signum, C.INTERRUPTED_EXIT_CODE)
         if stop.requested:
             raise KeyboardInterrupt
         stop.requested = True
-        sys.stderr.write(f"\n{message}\n")
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        sys.stderr.write(f"\n{name}: {message}\n")
         sys.stderr.flush()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)

@@ -258,10 +258,12 @@ class MLPNAS:
     def search(self) -> SearchResult:
         """Run (or resume) the whole search; the event folder is consistent at every child."""
         self._started = time.perf_counter()
+        self.executor.connect()  # a cluster that cannot be reached leaves no event behind
         self._open_event()
+        stop = None
         try:
             with checkpoint.graceful_sigint("stopping after the current child is logged "
-                                            "(Ctrl-C again to stop at once)") as stop:
+                                            "(send it again to stop at once)") as stop:
                 for epoch in range(self._next_epoch, self.config.controller_epochs):
                     # Predictions are made before any of these children trains (issue 4:
                     # hybrid predictor; None without one), and may pick which ones train.
@@ -282,7 +284,8 @@ class MLPNAS:
             self._write_status("interrupted")
             raise SearchInterrupted(
                 f"interrupted after {len(self.entries)} of {self.config.budget} children; "
-                f"resume with: {checkpoint.resume_hint(self.event_dir)}") from None
+                f"resume with: {checkpoint.resume_hint(self.event_dir)}",
+                stop.exit_code if stop is not None else C.INTERRUPTED_EXIT_CODE) from None
         except BaseException as exc:
             self._write_status("failed", error=f"{type(exc).__name__}: {exc}")
             raise

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -131,10 +132,38 @@ class Event:
         return len(classes) if classes else None
 
 
-def load_event(logs_dir: str | os.PathLike, event: str | int | None = None) -> Event:
-    """Read an event's log and (when present) its configuration."""
-    path = resolve_event(logs_dir, event)
+class EventNote(UserWarning):
+    """Which event a reader read, when it is not the one asked for (shown as a note)."""
+
+
+def _read_event(path: Path) -> Event:
     entries = read_log(path / C.LOG_FILE)
     config_path = path / C.CONFIG_FILE
     config = read_json(config_path) if config_path.exists() else {}
     return Event(path, entries, config)
+
+
+def load_event(logs_dir: str | os.PathLike, event: str | int | None = None) -> Event:
+    """Read an event's log and (when present) its configuration.
+
+    Without `event`: the newest event that can be read and has children; events skipped
+    on the way get one note naming them and why.
+    """
+    path = resolve_event(logs_dir, event)
+    if event is not None:
+        return _read_event(path)
+    skipped = []
+    for candidate in reversed(list(event_dirs(logs_dir).values())):
+        try:
+            found = _read_event(candidate)
+        except NasError as exc:
+            skipped.append(f"{candidate.name} ({exc})")
+            continue
+        if not found.entries:
+            skipped.append(f"{candidate.name} (no children yet)")
+            continue
+        if skipped:
+            warnings.warn(f"reading {found.name}, the newest readable event; skipped "
+                          f"{'; '.join(skipped)}", EventNote, stacklevel=2)
+        return found
+    return _read_event(path)  # nothing readable: the newest event's own error

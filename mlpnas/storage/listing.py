@@ -27,7 +27,7 @@ def summarize_event(number: int, path: Path) -> dict[str, Any]:
     """One event's number, dataset, space, strategy, children of budget, best, status."""
     row: dict[str, Any] = {"event": number, "path": str(path), "dataset": None, "space": None,
                            "strategy": None, "children": None, "budget": None,
-                           "best_val_accuracy": None, "status": "unknown"}
+                           "best_val_accuracy": None, "majority_rate": None, "status": "unknown"}
     try:
         entries = storage.read_log(path / C.LOG_FILE)
         row["children"] = len(entries)
@@ -35,8 +35,10 @@ def summarize_event(number: int, path: Path) -> dict[str, Any]:
         row["best_val_accuracy"] = max(trained) if trained else None
         if (path / C.CONFIG_FILE).exists():
             config = storage.read_json(path / C.CONFIG_FILE)
-            row.update(dataset=config.get("dataset", {}).get("name"), space=config.get("space"),
-                       strategy=config.get("strategy"), budget=config.get("budget"))
+            data = config.get("dataset", {})
+            row.update(dataset=data.get("name"), space=config.get("space"),
+                       strategy=config.get("strategy"), budget=config.get("budget"),
+                       majority_rate=data.get("majority_rate"))
         if (path / C.STATUS_FILE).exists():
             row["status"] = _status(path, storage.read_json(path / C.STATUS_FILE))
         elif (path / C.CONFIG_FILE).exists():
@@ -47,23 +49,22 @@ def summarize_event(number: int, path: Path) -> dict[str, Any]:
 
 
 def list_events(logs_dir: str | os.PathLike) -> list[dict[str, Any]]:
-    """Summaries of every event of a logs folder, by number."""
-    found = storage.event_dirs(logs_dir)
-    if not found:
-        raise NasError(f"no events in {logs_dir}: run `nas search` first, or pass --logs-dir")
-    return [summarize_event(number, path) for number, path in found.items()]
+    """Summaries of every event of a logs folder, by number (none: an empty list)."""
+    return [summarize_event(number, path)
+            for number, path in storage.event_dirs(logs_dir).items()]
 
 
 def format_events(rows: list[dict[str, Any]]) -> list[str]:
-    """A text table, one line per event."""
+    """A text table, one line per event ('majority': the majority-class rate to beat)."""
     lines = [f"{'event':>6}  {'dataset':<18} {'space':<6} {'strategy':<9} {'children':>9}  "
-             f"{'best val':>8}  status"]
+             f"{'best val':>8}  {'majority':>8}  status"]
     for row in rows:
         done = "-" if row["children"] is None else str(row["children"])
         budget = "?" if row["budget"] is None else str(row["budget"])
         best = "-" if row["best_val_accuracy"] is None else f"{row['best_val_accuracy']:.4f}"
+        rate = "-" if row["majority_rate"] is None else f"{row['majority_rate']:.4f}"
         status = row["status"] + (f": {row['error']}" if row.get("error") else "")
         lines.append(f"{row['event']:>6}  {str(row['dataset'] or '-'):<18.18} "
                      f"{str(row['space'] or '-'):<6} {str(row['strategy'] or '-'):<9} "
-                     f"{done + '/' + budget:>9}  {best:>8}  {status}")
+                     f"{done + '/' + budget:>9}  {best:>8}  {rate:>8}  {status}")
     return lines

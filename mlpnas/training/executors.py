@@ -87,6 +87,9 @@ class ChildExecutor(ABC):
             store) -> Iterator[ChildResult]:
         """Train `seqs` (indices first_index, first_index+1, ...) starting from `store`."""
 
+    def connect(self) -> None:  # noqa: B027  (an optional hook: only Ray has a cluster to join)
+        """Reach what runs the children before the search opens its event folder."""
+
     def close(self) -> None:  # noqa: B027  (an optional hook: serial has nothing to release)
         """Release workers and temporary files."""
 
@@ -370,14 +373,22 @@ class RayExecutor(ChildExecutor):
         self._owns_ray = False
         self._remote = self._data = self._task = None
 
-    def _connect(self) -> None:
+    def connect(self) -> None:
         """Join the cluster (unless this process already has) and ship the data, once."""
+        if self._remote is not None:
+            return
         ray = self.ray
         if not ray.is_initialized():
             root = str(Path(__file__).resolve().parents[1])
             path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
-            ray.init(address=self.address, log_to_driver=False, configure_logging=False,
-                     runtime_env={"env_vars": {"PYTHONPATH": path}})
+            try:
+                ray.init(address=self.address, log_to_driver=False, configure_logging=False,
+                         runtime_env={"env_vars": {"PYTHONPATH": path}})
+            except Exception as exc:  # noqa: BLE001  no cluster, wrong address, version clash
+                reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+                raise NasError(f"cannot join a Ray cluster at --ray-address {self.address}: "
+                               f"{reason} (start one with `ray start --head`, or leave out "
+                               "--ray-address)") from None
             self._owns_ray = True
         self._remote = ray.remote(num_cpus=1, max_retries=0)(_ray_work)
         self._data = ray.put(self.dataset)  # once per search
@@ -389,8 +400,7 @@ class RayExecutor(ChildExecutor):
 
     def run(self, seqs, first_index, store):
         ray = self.ray
-        if self._remote is None:
-            self._connect()
+        self.connect()
         state_ref = ray.put(store.get_state()) if store is not None else None
         jobs = [(first_index + k, list(map(int, seq))) for k, seq in enumerate(seqs)]
         attempts = {i: 1 for i, _ in jobs}
