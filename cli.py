@@ -391,6 +391,10 @@ def compare(events, logs_dir, output, as_json) -> None:
     path = plot_compare(evs, output or Path(logs_dir) / C.COMPARE_PLOT_FILE)
     for ev in evs:
         _warn_order(ev)
+    from mlpnas.analysis.summary import compare_warning
+
+    if compare_warning(evs):
+        click.echo(f"warning: {compare_warning(evs)}", err=True)
     if as_json:
         _print_json({"events": rows, "plot": str(path)})
         return

@@ -32,7 +32,7 @@ def test_plot_distribution_prints_the_png_path(runner, logs):
 def test_analyze_json_and_table(runner, logs, tmp_path):
     args = ["analyze", "--logs-dir", str(logs), "--event", "1", "--output",
             str(tmp_path / "h.png")]
-    data = json.loads(runner.invoke(main, args + ["--json"]).output)
+    data = json.loads(runner.invoke(main, args + ["--json"]).stdout)  # warnings: stderr
     assert data["plot"] == str(tmp_path / "h.png") and Path(data["plot"]).exists()
     [units64] = [r for r in data["effects"] if r["choice"] == "units" and r["value"] == 64]
     assert units64["mean"] == pytest.approx(0.82)
@@ -44,9 +44,9 @@ def test_analyze_json_and_table(runner, logs, tmp_path):
 def test_compare_orders_events_as_given(runner, logs, tmp_path):
     args = ["compare", "2", "event1", "--logs-dir", str(logs), "--output",
             str(tmp_path / "c.png")]
-    data = json.loads(runner.invoke(main, args + ["--json"]).output)
+    data = json.loads(runner.invoke(main, args + ["--json"]).stdout)  # warnings: stderr
     assert [r["event"] for r in data["events"]] == ["event2", "event1"]
-    lines = runner.invoke(main, args).output.splitlines()
+    lines = runner.invoke(main, args).stdout.splitlines()
     assert [line.split()[0] for line in lines[1:3]] == ["event2", "event1"]
     assert (tmp_path / "c.png").exists()
 

@@ -89,7 +89,8 @@ def test_ray_address_without_a_cluster_is_one_actionable_line(tmp_path, runner, 
     assert not storage.event_dirs(tmp_path / "L")  # no failed event left behind
 
 
-def write_event(root, number: int, entries=None, broken: bool = False):
+def write_event(root, number: int, entries=None, broken: bool = False,
+                dataset: str = "wine-quality.csv"):
     path = root / f"event{number}"
     path.mkdir(parents=True)
     if broken:
@@ -99,7 +100,7 @@ def write_event(root, number: int, entries=None, broken: bool = False):
         entries = [[[9, 30], 0.61, None, {}], [[13, 29, 30], 0.72, None, {}]]
     storage.write_pickle_atomic(path / C.LOG_FILE, entries)
     storage.write_json_atomic(path / C.CONFIG_FILE, {
-        "dataset": {"name": "wine-quality.csv", "majority_rate": 0.6286, "classes": ["a", "b", "c"]},
+        "dataset": {"name": dataset, "majority_rate": 0.6286, "classes": ["a", "b", "c"]},
         "space": "mlp", "strategy": "rl"})
     return path
 
@@ -150,3 +151,19 @@ def test_predict_refuses_a_missing_output_folder(tmp_path, runner):
     result = runner.invoke(cli.main, ["predict", "--model", str(tmp_path / "m.keras"), "--data",
                                       "x.csv", "--output", str(tmp_path / "no" / "p.csv")])
     assert "folder does not exist" in one_line_error(result, 2)
+
+
+def test_compare_warns_when_events_searched_different_data(tmp_path, runner):
+    import cli
+
+    write_event(tmp_path, 1)
+    write_event(tmp_path, 2, dataset="iris")
+    args = ["compare", "1", "2", "--logs-dir", str(tmp_path)]
+    result = runner.invoke(cli.main, args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == ("warning: these events differ in dataset (iris, "
+                                     "wine-quality.csv): their accuracies are not directly "
+                                     "comparable")
+    write_event(tmp_path, 3)
+    same = runner.invoke(cli.main, ["compare", "1", "3", "--logs-dir", str(tmp_path)])
+    assert same.exit_code == 0 and same.stderr == ""

@@ -32,3 +32,20 @@ def test_distribution_needs_two_trained_children(tmp_path):
     write_event(tmp_path, CHILDREN[:1])
     with pytest.raises(NasError, match="has 1 trained child; plot-distribution needs at least 2"):
         plots.plot_distribution(load_event(tmp_path), tmp_path / "d.png")
+
+
+def test_compare_labels_events_by_setup_and_warns_when_they_differ(tmp_path):
+    from mlpnas.analysis.summary import compare_warning, event_title
+    from mlpnas.storage.events import Event
+
+    def event(name, dataset, strategy):
+        return Event(tmp_path / name, [], {"dataset": {"name": dataset}, "space": "mlp",
+                                           "strategy": strategy})
+
+    a, b, c = event("event1", "wine", "rl"), event("event2", "wine", "random"), \
+        event("event3", "iris", "rl")
+    assert event_title(a) == "event1: wine, mlp space, rl"
+    assert compare_warning([a, a]) is None
+    assert compare_warning([a, b]) == ("these events differ in strategy (random, rl): their "
+                                       "accuracies are not directly comparable")
+    assert "dataset (iris, wine)" in compare_warning([a, b, c])

@@ -47,7 +47,7 @@ def test_report_is_self_contained_and_has_the_top_architecture(tmp_path):
 
 def test_report_of_a_small_event_without_status(tmp_path):
     text = _report(tmp_path, children=CHILDREN[:2], status=False)
-    assert "test accuracy of the best child</td><td>not recorded" in text
+    assert "test accuracy of the best child, as searched</td><td>not recorded" in text
     assert "analyze needs at least 5" in text  # the section says why it is missing
     assert "(64, &#x27;relu&#x27;)" not in text  # text is escaped without quote entities
     assert "(64, 'relu')" in text
@@ -57,3 +57,12 @@ def test_report_of_an_event_with_no_trained_child_fails(tmp_path):
     write_event(tmp_path, [CHILDREN[6]])
     with pytest.raises(NasError, match="has 0 trained children; report needs at least 1"):
         write_report(load_event(tmp_path), tmp_path / "r.html")
+
+
+def test_report_leads_with_results_and_labels_everything(tmp_path):
+    text = _report(tmp_path, children=CHILDREN[:2], status=False)
+    headings = [h.split("</h2>")[0] for h in text.split("<h2>")[1:]]
+    assert headings[0] == "Results" and headings[-1] == "Configuration"
+    assert headings[1] == "Top 2 architectures"  # as many as there are, not --top
+    assert "<th></th>" not in text and "majority_rate" not in text and "input_shape" not in text
+    assert "majority-class rate (the figure to beat)" in text

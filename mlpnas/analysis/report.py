@@ -12,9 +12,9 @@ from typing import Any, Callable, Iterable
 
 import CONSTANTS as C
 from mlpnas.analysis import plots
-from mlpnas.analysis.summary import (choice_effects, choice_frequencies, epoch_means, event_space,
-                             event_status, order_warning, predictor_quality,
-                             require_children, top_n, trained)
+from mlpnas.analysis.summary import (choice_effects, choice_frequencies, epoch_means, event_setup,
+                                    event_space, event_status, majority_rate, order_warning,
+                                    predictor_quality, require_children, top_n, trained)
 from mlpnas.errors import NasError
 from mlpnas.storage.events import Event
 
@@ -72,13 +72,21 @@ def _summary(event: Event, status: dict) -> str:
     best = max(ok, key=lambda e: e.val_accuracy)
     test = status.get("test_accuracy")
     seconds = status.get("elapsed_seconds")
+    rate = majority_rate(event)
+    setup = event_setup(event)
     return _table(None, [
-        ("status", status.get("status", "not recorded")),
+        ("best validation accuracy", best.val_accuracy),
+        ("majority-class rate (the figure to beat)", "not recorded" if rate is None else rate),
+        ("test accuracy of the best child, as searched",
+         "not recorded" if test is None else test),
+        ("data / search space / strategy",
+         f"{setup['dataset']} / {setup['space']} / {setup['strategy']}"),
         ("children trained", len(ok)), ("children failed", len(event.entries) - len(ok)),
         ("budget", status.get("budget", "not recorded")),
-        ("best validation accuracy", best.val_accuracy),
-        ("test accuracy of the best child", "not recorded" if test is None else test),
-        ("wall time (s)", "not recorded" if seconds is None else f"{float(seconds):.1f}")])
+        ("status", status.get("status", "not recorded")),
+        ("wall time (s)", "not recorded" if seconds is None else f"{float(seconds):.1f}")]) + _note(
+        "The test accuracy is of the best child as it was trained in the search; "
+        "`nas export` retrains that architecture from scratch, so its figure differs.")
 
 
 def _configuration(event: Event) -> str:
@@ -88,17 +96,53 @@ def _configuration(event: Event) -> str:
     for key in ("strategy", "space", "seed", "command", "created", "versions"):
         settings.setdefault(key, event.config.get(key))
     # Settings print as written (no rounding): 1e-05 must not read as 0.0000.
-    return _table(["setting", "value"], [(k, v if isinstance(v, (list, dict)) else str(v))
-                                         for k, v in sorted(settings.items()) if v is not None])
+    return (_note("Settings by their command-line option where there is one.")
+            + _table(["setting", "value"],
+                     [(_setting_label(k), v if isinstance(v, (list, dict)) else str(v))
+                      for k, v in sorted(settings.items()) if v is not None]))
+
+
+_OPTION_OF = {"use_predictor": "--predictor", "keep_columns": "--keep-column"}
+# Recorded settings that no `nas search` option sets: shown in words.
+_NOT_OPTIONS = {"command", "created", "versions", "controller_train_steps", "learning_rate",
+                "batch_size", "dropout", "controller_lstm_dim", "controller_embedding_dim",
+                "controller_learning_rate", "controller_loss_alpha", "baseline_decay",
+                "entropy_weight", "temperature", "grad_clip"}
+
+
+def _setting_label(key: str) -> str:
+    """'--controller-epochs' for a setting a CLI option sets, plain words for the others."""
+    if key in _NOT_OPTIONS:
+        return key.replace("_", " ")
+    return _OPTION_OF.get(key, "--" + key.replace("_", "-"))
+
+
+_DATASET_LABELS = {"name": "data set", "kind": "kind", "classes": "classes",
+                   "input_shape": "input shape", "rows": "rows (train / validation / test)",
+                   "majority_rate": "majority-class rate (validation)",
+                   "dropped_columns": "dropped columns", "missing_values": "missing values imputed",
+                   "heldout_twins": "held-out rows repeating a training row",
+                   "suspected_leaks": "suspected label leaks (kept)"}
+
+
+def _dataset_value(key: str, value: Any) -> Any:
+    if key == "rows" and isinstance(value, dict):
+        return " / ".join(str(value.get(k, "?")) for k in ("train", "val", "test"))
+    if key == "heldout_twins" and isinstance(value, dict):
+        return f"{value.get('val', 0)} validation, {value.get('test', 0)} test"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {v}" for k, v in value.items()) or "none"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return value
 
 
 def _dataset(event: Event) -> str:
     data = event.config.get("dataset")
     if not data:
         return _note("not recorded (the log has no dataset summary)")
-    return _table(None, [(k, data[k]) for k in ("name", "kind", "classes", "input_shape",
-                                                    "rows", "majority_rate", "dropped_columns")
-                             if k in data])
+    return _table(None, [(label, _dataset_value(k, data[k]))
+                         for k, label in _DATASET_LABELS.items() if k in data])
 
 
 def _progress(event: Event) -> str:
@@ -111,7 +155,8 @@ def _progress(event: Event) -> str:
 
 def _top(event: Event, n: int) -> str:
     rows = top_n(event, n)
-    return _table(["rank", "child", "validation", "predicted", "params", "architecture"],
+    return _table(["rank", "child #", "validation accuracy", "predicted accuracy", "parameters",
+                   "architecture"],
                   [(r["rank"], r["index"], r["val_accuracy"], r.get("predicted_accuracy"),
                     r.get("params"), r["description"]) for r in rows])
 
@@ -124,11 +169,13 @@ def _controller(event: Event) -> str:
     return ((_note(warning) if warning else "")
             + _image(lambda p: plots.plot_choice_heatmap(event, frequencies, p))
             + _note("effect: mean accuracy with the value minus without it; interval: "
-                    f"bootstrap, {C.EFFECT_CONFIDENCE:.0%} family-wise; * beyond noise")
-            + _table(["choice", "value", "children", "mean", "best", "effect", "interval", ""],
+                    f"bootstrap, {C.EFFECT_CONFIDENCE:.0%} family-wise; beyond noise: the interval "
+                    f"excludes 0 and both groups have at least {C.EFFECT_MIN_GROUP} children")
+            + _table(["choice", "value", "children", "mean accuracy", "best accuracy", "effect",
+                      "interval", "beyond noise"],
                      [(r["choice"], r["value"], r["count"], r["mean"], r["best"], r["effect"],
                        None if r["interval"] is None else "[%.4f, %.4f]" % tuple(r["interval"]),
-                       "*" if r["beyond_noise"] else "") for r in effects]))
+                       "yes" if r["beyond_noise"] else "") for r in effects]))
 
 
 def _predictor(event: Event) -> str:
@@ -143,15 +190,16 @@ def render_report(event: Event, top: int = C.REPORT_TOP_N) -> str:
     """The whole report as one HTML string."""
     require_children(event, C.REPORT_MIN_CHILDREN, "report")
     status = event_status(event)
-    sections = [
-        ("Summary", lambda: _summary(event, status)),
-        ("Configuration", lambda: _configuration(event)),
-        ("Dataset", lambda: _dataset(event)),
+    shown = min(top, len(trained(event)))
+    sections = [  # results first, the configuration last
+        ("Results", lambda: _summary(event, status)),
+        (f"Top {shown} architecture{'s' if shown > 1 else ''}", lambda: _top(event, top)),
         ("Progress", lambda: _progress(event)),
         ("Accuracy distribution", lambda: _image(lambda p: plots.plot_distribution(event, p))),
-        (f"Top {top} architectures", lambda: _top(event, top)),
         ("Controller analysis", lambda: _controller(event)),
         ("Predictor quality", lambda: _predictor(event)),
+        ("Data", lambda: _dataset(event)),
+        ("Configuration", lambda: _configuration(event)),
     ]
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     body = "".join(f"<h2>{_esc(title)}</h2>{_guarded(build)}" for title, build in sections)

@@ -147,6 +147,22 @@ def event_title(event: Event, name: str | None = None) -> str:
     return f"{name or event.name}: " + (", ".join(known) if known else "setup not recorded")
 
 
+def compare_warning(events: list[Event]) -> str | None:
+    """What differs between the events' data, spaces or strategies (None: comparable)."""
+    differ = []
+    for what in ("dataset", "space", "strategy"):
+        values = {event_setup(e)[what] for e in events}
+        if len(values) > 1:
+            differ.append(f"{what} ({', '.join(sorted(values))})")
+    prints = {e.config.get("dataset", {}).get("fingerprint") for e in events} - {None}
+    if len(prints) > 1 and not any(d.startswith("dataset") for d in differ):
+        differ.append("the data behind the same dataset name")
+    if not differ:
+        return None
+    return ("these events differ in " + "; ".join(differ)
+            + ": their accuracies are not directly comparable")
+
+
 def yardstick(event: Event) -> str:
     """'majority-class rate 0.6286' (the accuracy of always answering the commonest class)."""
     rate = majority_rate(event)

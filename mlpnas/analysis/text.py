@@ -48,7 +48,7 @@ def effects_table(effects: list[dict]) -> str:
              f"bootstrap interval, {C.EFFECT_CONFIDENCE:.0%} family-wise;\n"
              f"* = interval excludes 0 and both groups have >= {C.EFFECT_MIN_GROUP} children)")
     return title + "\n" + text_table(
-        ["choice", "value", "children", "mean", "best", "effect", "interval", ""], rows)
+        ["choice", "value", "children", "mean", "best", "effect", "interval", "noise?"], rows)
 
 
 def compare_table(rows: list[dict]) -> str:
