@@ -232,7 +232,7 @@ LEAK_CV_FOLDS = 5
 LEAK_CV_MAX_ROWS = 5000
 LEAK_NEAR_MIN_ACCURACY = 0.9
 LEAK_NEAR_ERROR_REDUCTION = 0.85
-# There a numeric column is cut into at most this many quantile bins.
+# There a numeric column is cut into at most this many quantile bins (fewer on few rows).
 LEAK_CV_MAX_LEVELS = 50
 # Validation or test splits with fewer rows than this get a caveat (accuracies too coarse).
 SMALL_SPLIT_ROWS = 30

@@ -102,15 +102,18 @@ def single_column_accuracy(x: np.ndarray, y: np.ndarray, seed: int,
     return right / len(y)
 
 
-def value_codes(values: pd.Series, numeric: bool, levels: int = C.LEAK_CV_MAX_LEVELS) -> np.ndarray:
-    """Codes for the leak check: categories as they are, numbers in up to `levels` quantile
-    bins (NaN and inf: a code of their own)."""
+def value_codes(values: pd.Series, numeric: bool, min_group: int = C.LEAK_MIN_GROUP,
+                levels: int = C.LEAK_CV_MAX_LEVELS) -> np.ndarray:
+    """Codes for the leak check: categories as they are; numbers with more distinct values
+    than bins in quantile bins (at most `levels`, and few enough that a bin holds about
+    4 * min_group rows); NaN and inf a code of their own."""
     if not numeric:
         return codes(values)
     floats = values.to_numpy(dtype="float64", na_value=np.nan)
     finite = np.isfinite(floats)
-    if len(np.unique(floats[finite])) > levels:
-        edges = np.unique(np.quantile(floats[finite], np.linspace(0, 1, levels + 1)[1:-1]))
+    bins = max(2, min(levels, int(finite.sum()) // (4 * min_group)))
+    if len(np.unique(floats[finite])) > bins:
+        edges = np.unique(np.quantile(floats[finite], np.linspace(0, 1, bins + 1)[1:-1]))
         floats = np.where(finite, np.searchsorted(edges, floats, side="right"), floats)
     return codes(pd.Series(floats))
 
@@ -130,7 +133,7 @@ def suspected_leaks(train: pd.DataFrame, y: np.ndarray, numeric: dict[str, bool]
     majority = float(np.bincount(y).max() / len(y))
     found = []
     for col, is_numeric in numeric.items():
-        x = value_codes(train[col], is_numeric)
+        x = value_codes(train[col], is_numeric, min_group)
         if len(np.unique(x)) < 2:
             continue
         acc = single_column_accuracy(x, y, seed, min_group)
