@@ -1,7 +1,11 @@
 """Data: tabular CSVs and built-in tables, image sets, and the dispatcher between them. No TF.
 
     tabular.py   find, read, clean, split and standardize a CSV (Dataset, Preprocessing)
-    images.py    image folders, IDX files, CIFAR archives, built-in digits
+    columns.py   what each CSV column is: missing spellings, inf, dates, IDs, free text, caps
+    leaks.py     label leaks and held-out twins, judged on the training split only
+    images.py    image folders, IDX files, CIFAR archives, built-in digits; images to predict
+
+docs/data.md describes what users see.
 
 `load_search_dataset` picks the reader that the search space needs (mlpnas.spaces).
 """

@@ -298,7 +298,7 @@ def _check_labels(labels: pd.Series, label: str, min_rows: int) -> list:
 def _frame_and_label(frame: pd.DataFrame, label: str | None,
                      keep_columns: Sequence[str]) -> tuple[pd.DataFrame, str]:
     """The frame without an index column or unlabelled rows, and the label's name."""
-    frame = drop_index_column(frame)
+    frame = drop_index_column(frame).copy()
     frame.columns = [str(c) for c in frame.columns]
     label = frame.columns[-1] if label is None else str(label)
     if label not in frame.columns:
