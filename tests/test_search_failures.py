@@ -99,8 +99,9 @@ def test_cli_reports_the_streak_in_one_line(tmp_path, runner, monkeypatch):
             "--logs-dir", str(tmp_path / "L")]
     result = runner.invoke(cli.main, args)
     assert result.exit_code == 1
-    assert result.stderr.count("\n") == 2  # the dataset line and the one-line error
-    assert "stopped after 3 failed children in a row" in result.stderr
+    lines = result.stderr.strip().splitlines()  # the data's lines, then the one-line error
+    assert [line for line in lines if line.startswith("Error")] == lines[-1:]
+    assert "stopped after 3 failed children in a row" in lines[-1]
     assert len(storage.read_log(tmp_path / "L" / "event1" / C.LOG_FILE)) == 3
     result = runner.invoke(cli.main, ["events", "--logs-dir", str(tmp_path / "L")])
     assert "3/6" in result.output and "failed" in result.output

@@ -274,7 +274,8 @@ def read_class_folders(path: Path) -> RawImages:
 
 def read_image_path(path: Path) -> RawImages:
     """Whichever supported format `path` holds."""
-    if path.is_file() and not tarfile.is_tarfile(path):
+    archive_name = path.name.endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz"))
+    if path.is_file() and not archive_name and not tarfile.is_tarfile(path):
         table = " (for a table, leave out --space: the default space reads CSVs)" \
             if path.suffix.lower() == ".csv" else ""
         raise NasError(f"{path} is not an image set: image spaces read an image folder (one "
