@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 import CONSTANTS as C
+from mlpnas.storage import names
 from mlpnas.errors import NasError
 from mlpnas.spaces import SPACES
 from mlpnas.strategies import STRATEGIES
@@ -136,7 +137,7 @@ def main() -> None:
               show_default=True, help="Stop after this many failed children in a row.")
 @click.option("--tensorboard/--no-tensorboard", default=False, show_default=True,
               help=f"Write TensorBoard scalars per controller epoch to "
-                   f"<event>/{C.TENSORBOARD_DIR}.")
+                   f"<event>/{names.TENSORBOARD_DIR}.")
 
 def search(**options) -> None:
     """Search architectures for a data set; every trained child is logged at once.

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 import CONSTANTS as C
+from mlpnas.storage import names
 from mlpnas.errors import NasError
 from mlpnas.storage import LogEntry, read_json
 from mlpnas.storage.events import Event
@@ -106,7 +107,7 @@ def require_children(event: Event, minimum: int, command: str) -> list[LogEntry]
 
 def event_status(event: Event) -> dict:
     """The event's status.json (children, best, epochs, test_accuracy...); {} when absent."""
-    path = event.path / C.STATUS_FILE
+    path = event.path / names.STATUS_FILE
     return read_json(path) if path.exists() else {}
 
 
