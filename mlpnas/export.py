@@ -70,7 +70,7 @@ def _output_path(output: str | os.PathLike) -> Path:
 
 
 def _search_data(config: SearchConfig, event: Event) -> Dataset:
-    data = load_search_dataset(config)  # images for the cnn/cell spaces (issue 3)
+    data = load_search_dataset(config)  # images for the image spaces
     recorded = event.config.get("dataset", {}).get("fingerprint")
     if recorded and recorded != data.fingerprint:
         raise NasError(f"the data of {config.dataset} changed since {event.name} was searched "

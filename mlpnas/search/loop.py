@@ -101,7 +101,7 @@ class MLPNAS:
         self.strategy = strategy or make_strategy(self.config.strategy, self.space,
                                                   self.config, self.config.seed)
         self.store = WeightStore()
-        # Where children train (issue 6): in this process, worker processes or Ray tasks.
+        # Where children train: in this process, worker processes or Ray tasks.
         self.executor = executor or make_executor(self.space, self.dataset, self.config,
                                                   task=_train_child)
         self.progress = progress or (lambda line: None)
@@ -264,8 +264,8 @@ class MLPNAS:
             with checkpoint.graceful_sigint("stopping after the current child is logged "
                                             "(Ctrl-C again to stop at once)") as stop:
                 for epoch in range(self._next_epoch, self.config.controller_epochs):
-                    # Predictions are made before any of these children trains (issue 4:
-                    # hybrid predictor; None without one), and may pick which ones train.
+                    # Predictions are made before any of these children trains (None without
+                    # a predictor), and may pick which ones train.
                     plan = self._epoch_plan(epoch)
                     rewards = [e[1] for e in self.entries[self._pending["first_index"]:]]
                     todo = plan.train[len(rewards):]
@@ -293,7 +293,7 @@ class MLPNAS:
         return SearchResult(self.event_dir, storage.read_log(self.event_dir / names.LOG_FILE),
                             index, acc, test_acc)
 
-    # --- screening and predictor quality (issue 4) ------------------------------------------
+    # --- screening and predictor quality ----------------------------------------------------
 
     def _plan_epoch(self, epoch: int) -> screening.EpochPlan:
         """This epoch's candidates and which of them to train (mlpnas.strategies.screening)."""
