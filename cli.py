@@ -14,9 +14,9 @@ from pathlib import Path
 import click
 
 import CONSTANTS as C
-from mlpnas.storage import names
 from mlpnas.errors import NasError
 from mlpnas.spaces import SPACES
+from mlpnas.storage import names
 from mlpnas.strategies import STRATEGIES
 
 

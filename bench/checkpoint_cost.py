@@ -20,8 +20,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import CONSTANTS as C  # noqa: E402
-from mlpnas.storage import names  # noqa: E402
 from mlpnas.search import checkpoint  # noqa: E402
+from mlpnas.storage import names  # noqa: E402
 
 
 def worst_case_store(n_features: int = 11, n_classes: int = 3) -> dict:

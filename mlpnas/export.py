@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 import CONSTANTS as C
-from mlpnas.storage import names
 from mlpnas.analysis.summary import top_n
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import Dataset, Preprocessing, drop_index_column, read_csv
 from mlpnas.errors import NasError
 from mlpnas.data import load_search_dataset
+from mlpnas.storage import names
 from mlpnas.storage.events import Event, load_event
 from mlpnas.spaces import make_space
 
@@ -48,8 +48,8 @@ class ExportResult:
 
 def _search_config(event: Event) -> SearchConfig:
     if not event.config.get("config"):
-        raise NasError(f"{event.path}: no {names.CONFIG_FILE}, so the data it was searched on is "
-                       "unknown (a log written by another tool?); cannot retrain")
+        raise NasError(f"{event.path}: no {names.CONFIG_FILE}, so the data it was searched "
+                       "on is unknown (a log written by another tool?); cannot retrain")
     return SearchConfig.from_dict(event.config["config"])
 
 

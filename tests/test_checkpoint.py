@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 import CONSTANTS as C
-from mlpnas.storage import names
 from mlpnas.search import checkpoint
 from mlpnas import storage
 from mlpnas.config import SearchConfig
@@ -25,6 +24,7 @@ from tests.conftest import make_frame
 
 pytest.importorskip("tensorflow")
 from mlpnas.search import loop as search_mod  # noqa: E402
+from mlpnas.storage import names  # noqa: E402
 from mlpnas.training.child import ChildOutcome  # noqa: E402
 from mlpnas.training.executors import SerialExecutor  # noqa: E402
 

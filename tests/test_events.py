@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from mlpnas.storage import names
 from mlpnas import storage
+from mlpnas.storage import names
 from tests.conftest import ROOT
 
 

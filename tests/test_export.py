@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlpnas.storage import names
 from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import _builtin_frame, load_dataset, stratified_split
+from mlpnas.storage import names
 
 pytest.importorskip("tensorflow")
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlpnas.storage import names
 from mlpnas import storage
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 from tests.conftest import ROOT
 
 

@@ -17,9 +17,9 @@ import time
 
 import pytest
 
-from mlpnas.storage import names
 from mlpnas.search import checkpoint
 from mlpnas import storage
+from mlpnas.storage import names
 from tests.conftest import ROOT
 
 pytest.importorskip("tensorflow")

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 import CONSTANTS as C
-from mlpnas.storage import names
 from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 from mlpnas.strategies.base import Strategy
 from tests.conftest import make_frame
 

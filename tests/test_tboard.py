@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlpnas.storage import names
 from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
@@ -13,6 +12,7 @@ from tests.conftest import make_frame
 
 pytest.importorskip("tensorflow")
 from mlpnas.search import loop as search_mod  # noqa: E402
+from mlpnas.storage import names  # noqa: E402
 from mlpnas.training.child import ChildOutcome  # noqa: E402
 from mlpnas.storage.tensorboard import ScalarWriter, read_scalars  # noqa: E402
 

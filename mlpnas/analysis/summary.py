@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 
 import CONSTANTS as C
-from mlpnas.storage import names
 from mlpnas.errors import NasError
 from mlpnas.storage import LogEntry, read_json
+from mlpnas.storage import names
 from mlpnas.storage.events import Event
 from mlpnas.spaces import make_space
 from mlpnas.spaces.base import SearchSpace

@@ -38,10 +38,10 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 import CONSTANTS as C
-from mlpnas.storage import names
 from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 
 FORMAT = 2  # 1: the weights inside checkpoint.pkl (still read)
 _KEYS = ("entries", "epoch_stats", "best", "store", "strategy", "next_epoch", "pending")

@@ -29,11 +29,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 import CONSTANTS as C
-from mlpnas.storage import names
 from mlpnas import __version__
 from mlpnas.search import checkpoint
 from mlpnas import storage
 from mlpnas.analysis import predictor_quality as prediction
+from mlpnas.storage import names
 from mlpnas.strategies import screening
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import Dataset

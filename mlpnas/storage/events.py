@@ -17,8 +17,8 @@ try:
 except ImportError:  # Windows: no advisory locks; events then show their status.json
     fcntl = None
 
-from mlpnas.storage import names
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 from mlpnas.storage.files import read_json
 from mlpnas.storage.record import read_log
 
@@ -64,8 +64,9 @@ def new_event_dir(logs_dir: str | os.PathLike) -> tuple[int, Path]:
 
 def resolve_event(logs_dir: str | os.PathLike, event: str | int | None = None) -> Path:
     """The folder of `event` (a number, 'eventN', or a folder path); default: the highest."""
-    if event is not None and Path(str(event)).is_dir() and (Path(str(event)) / names.LOG_FILE).exists():
-        return Path(str(event))
+    folder = Path(str(event)) if event is not None else None
+    if folder is not None and folder.is_dir() and (folder / names.LOG_FILE).exists():
+        return folder
     events = event_dirs(logs_dir)
     if not events:
         raise NasError(f"no events in {logs_dir}: run `nas search` first, or pass --logs-dir")

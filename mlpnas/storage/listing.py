@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mlpnas.storage import names
 from mlpnas import storage
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 
 
 def _status(path: Path, status: dict) -> str:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import CONSTANTS as C
-from mlpnas.storage import names
 from mlpnas.spaces.base import SearchSpace
+from mlpnas.storage import names
 from mlpnas.strategies.base import Strategy
 
 
