@@ -67,3 +67,12 @@ def test_relative_links_point_to_files(page):
     links = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", path.read_text(encoding="utf-8"))
     missing = [link for link in links if not (path.parent / link).exists()]
     assert not missing, f"{page} links to missing files: {missing}"
+
+
+def test_every_registered_strategy_and_space_is_documented():
+    from mlpnas.spaces import SPACES
+    from mlpnas.strategies import STRATEGIES
+
+    docs = _documentation()
+    missing = [name for name in [*STRATEGIES, *SPACES] if f"`{name}`" not in docs]
+    assert not missing, f"registered but not documented: {missing}"
