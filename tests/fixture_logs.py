@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlpnas.storage import names
-from mlpnas.storage import write_json_atomic, write_pickle_atomic
+from mlpnas.storage import names, write_json_atomic, write_pickle_atomic
 from mlpnas.spaces.mlp import MLPSpace
 
 SPACE = MLPSpace(max_length=4)

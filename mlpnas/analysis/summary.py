@@ -8,8 +8,7 @@ import numpy as np
 
 import CONSTANTS as C
 from mlpnas.errors import NasError
-from mlpnas.storage import LogEntry, read_json
-from mlpnas.storage import names
+from mlpnas.storage import LogEntry, names, read_json
 from mlpnas.storage.events import Event
 from mlpnas.spaces import make_space
 from mlpnas.spaces.base import SearchSpace
