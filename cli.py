@@ -407,7 +407,10 @@ def predictor_report_command(event, logs_dir, as_json) -> None:
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help=f"PNG to write (default: <event>/{C.PLOT_PREDICTOR_FILE}).")
 def plot_predictor_command(event, logs_dir, output) -> None:
-    """Plot predicted vs actual accuracy of each child, coloured by controller epoch.
+    """Plot predicted (x) against actual (y) accuracy, coloured by controller epoch.
+
+    Only children the predictor had not been trained on yet are drawn, as in
+    `nas predictor-report` and the report.
 
     \b
     Examples:
