@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import CONSTANTS as C
 from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import _builtin_frame, load_dataset, stratified_split
+from mlpnas.storage import names
 
 pytest.importorskip("tensorflow")
 
@@ -21,13 +21,13 @@ def make_event(root, dataset="iris", fingerprint=None, with_config=True):
     """An event folder as a search leaves it: config.json and a log of two children."""
     path = root / "event1"
     path.mkdir(parents=True)
-    storage.write_pickle_atomic(path / C.LOG_FILE, [[[9, 30], 0.9, None, {}],
+    storage.write_pickle_atomic(path / names.LOG_FILE, [[[9, 30], 0.9, None, {}],
                                                  [[13, 29, 30], 0.8, None, {}]])
     if with_config:
         config = SearchConfig(dataset=dataset, child_epochs=3, seed=1, logs_dir=str(root))
         summary = load_dataset("iris", seed=1).summary()
         summary["fingerprint"] = fingerprint or summary["fingerprint"]
-        storage.write_json_atomic(path / C.CONFIG_FILE, {"config": config.to_dict(),
+        storage.write_json_atomic(path / names.CONFIG_FILE, {"config": config.to_dict(),
                                                       "dataset": summary})
     return root
 
@@ -53,7 +53,7 @@ def test_export_retrains_on_train_and_val_and_reports_test_accuracy(exported):
             "same split as the search, test held out)") in text
     assert "(24 rows; majority-class rate 0.3333): the retrained model" in text and "[(64, 'sigmoid'), 'dropout', (3, 'softmax')]" in text
     with zipfile.ZipFile(out) as archive:
-        meta = __import__("json").loads(archive.read(C.EXPORT_METADATA_FILE))
+        meta = __import__("json").loads(archive.read(names.EXPORT_METADATA_FILE))
     assert meta["tokens"] == [13, 29, 30] and meta["rank"] == 2
     assert meta["preprocessing"]["feature_columns"][0] == "sepal length (cm)"
     import keras
@@ -183,9 +183,9 @@ def test_predict_counts_unseen_categories_in_a_note(tmp_path, runner, monkeypatc
     make_frame(150).drop(columns=["score"]).to_csv("colours.csv", index=False)
     path = tmp_path / "L" / "event1"
     path.mkdir(parents=True)
-    storage.write_pickle_atomic(path / C.LOG_FILE, [[[9, 30], 0.9, None, {}]])
+    storage.write_pickle_atomic(path / names.LOG_FILE, [[[9, 30], 0.9, None, {}]])
     config = SearchConfig(dataset="colours.csv", child_epochs=1, seed=1, logs_dir="L")
-    storage.write_json_atomic(path / C.CONFIG_FILE, {
+    storage.write_json_atomic(path / names.CONFIG_FILE, {
         "config": config.to_dict(), "dataset": load_dataset("colours.csv", seed=1).summary()})
     export = runner.invoke(cli.main, ["export", "--logs-dir", "L", "--output", "c.keras"])
     assert export.exit_code == 0, export.output

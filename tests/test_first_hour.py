@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import CONSTANTS as C
 from mlpnas import storage
+from mlpnas.storage import names
 from tests.conftest import ROOT
 
 
@@ -94,12 +94,12 @@ def write_event(root, number: int, entries=None, broken: bool = False,
     path = root / f"event{number}"
     path.mkdir(parents=True)
     if broken:
-        (path / C.LOG_FILE).write_bytes(b"\x80\x04garbage")
+        (path / names.LOG_FILE).write_bytes(b"\x80\x04garbage")
         return path
     if entries is None:
         entries = [[[9, 30], 0.61, None, {}], [[13, 29, 30], 0.72, None, {}]]
-    storage.write_pickle_atomic(path / C.LOG_FILE, entries)
-    storage.write_json_atomic(path / C.CONFIG_FILE, {
+    storage.write_pickle_atomic(path / names.LOG_FILE, entries)
+    storage.write_json_atomic(path / names.CONFIG_FILE, {
         "dataset": {"name": dataset, "majority_rate": 0.6286, "classes": ["a", "b", "c"]},
         "space": "mlp", "strategy": "rl"})
     return path
