@@ -162,10 +162,6 @@ VALIDATION_FRACTION = 0.15
 TEST_FRACTION = 0.15
 # A class needs this many rows so that each split gets at least one.
 MIN_ROWS_PER_CLASS = 5
-# A feature is a label leak when its value determines the label exactly and it takes
-# at most this fraction of the number of rows as distinct values (so an ID-like column
-# with all-unique values is not flagged: it trivially "determines" everything).
-LEAK_MAX_DISTINCT_FRACTION = 0.2
 
 # --- Image data --------------------------------------------------------------------------
 # Built-in image sets (shipped inside scikit-learn, no download): 8x8 grey digits.
