@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli import main
-from tests.fixture_logs import CHILDREN, write_event
+from tests.helpers.fixture_logs import CHILDREN, write_event
 
 ROOT = Path(__file__).resolve().parents[1]
 

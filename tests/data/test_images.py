@@ -15,7 +15,7 @@ import CONSTANTS as C
 from mlpnas.errors import NasError
 from mlpnas.data.images import FASHION_MNIST_CLASSES, load_images, parse_idx, read_images, stratified_sample
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

@@ -10,7 +10,7 @@ import pytest
 from mlpnas.errors import NasError
 from mlpnas.storage.events import load_event
 from mlpnas.analysis.report import write_report
-from tests.fixture_logs import CHILDREN, TEST_ACCURACY, TOP_DESCRIPTION, write_event
+from tests.helpers.fixture_logs import CHILDREN, TEST_ACCURACY, TOP_DESCRIPTION, write_event
 
 
 class _Resources(HTMLParser):

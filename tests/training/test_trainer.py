@@ -10,7 +10,7 @@ from mlpnas.training.tf_setup import import_tf
 tf, keras = import_tf()
 
 from mlpnas.training import trainer  # noqa: E402
-from tests.test_densefit import _data, _mlp  # noqa: E402
+from tests.training.test_densefit import _data, _mlp  # noqa: E402
 
 
 def test_same_seed_same_result_and_one_history_entry_per_epoch():

@@ -8,7 +8,7 @@ from mlpnas.analysis import plots
 from mlpnas.analysis.summary import choice_frequencies
 from mlpnas.errors import NasError
 from mlpnas.storage.events import load_event
-from tests.fixture_logs import CHILDREN, write_event
+from tests.helpers.fixture_logs import CHILDREN, write_event
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -1,4 +1,4 @@
-"""Analysis numbers checked by hand on the fixture event of tests/fixture_logs.py."""
+"""Analysis numbers checked by hand on the fixture event of tests/helpers/fixture_logs.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from mlpnas.analysis import summary as analysis
 from mlpnas.errors import NasError
 from mlpnas.storage.events import load_event
-from tests.fixture_logs import (CHILDREN, ELAPSED_SECONDS, OUT, PREDICTION_OFFSET, dense,
+from tests.helpers.fixture_logs import (CHILDREN, ELAPSED_SECONDS, OUT, PREDICTION_OFFSET, dense,
                                 write_event)
 
 

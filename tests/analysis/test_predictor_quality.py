@@ -16,7 +16,7 @@ from mlpnas.storage import normalize_entry, write_pickle_atomic
 from mlpnas.storage.events import Event, load_event
 from mlpnas.analysis.predictor_quality import epoch_quality, predictor_report, quality, unseen_flags
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _entry(tokens, acc, pred, epoch, failed=False):

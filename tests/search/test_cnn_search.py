@@ -10,7 +10,7 @@ import pytest
 
 from mlpnas.storage.events import load_event
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 TINY = ["--controller-epochs", "1", "--samples-per-epoch", "2", "--child-epochs", "1"]
 
