@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_frame
+from tests.helpers.frames import make_frame
 
 
 def write_inputs(tmp_path):

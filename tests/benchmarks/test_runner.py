@@ -11,7 +11,7 @@ from cli import main
 from mlpnas.benchmarks.runner import (BenchResult, incumbent_regret, p_value, parse_strategies,
                           report_budgets, run_search, summarize)
 from mlpnas.errors import NasError
-from tests.benchmarks.test_tables import toy_table
+from tests.helpers.tables import toy_table
 
 
 def test_incumbent_is_chosen_by_observed_value_and_scored_by_its_mean():

@@ -8,7 +8,7 @@ import pytest
 
 from mlpnas.data.tabular import DataWarning, find_dataset, load_dataset, prepare_tabular
 from mlpnas.errors import NasError
-from tests.conftest import make_frame
+from tests.helpers.frames import make_frame
 
 
 def _load(frame, **kw):

@@ -20,7 +20,7 @@ from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
 from mlpnas.errors import NasError, SearchInterrupted
-from tests.conftest import make_frame
+from tests.helpers.frames import make_frame
 
 pytest.importorskip("tensorflow")
 from mlpnas.search import loop as search_mod  # noqa: E402

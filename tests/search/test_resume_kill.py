@@ -20,7 +20,7 @@ import pytest
 import CONSTANTS as C
 from mlpnas.search import checkpoint
 from mlpnas import storage
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 pytest.importorskip("tensorflow")
 

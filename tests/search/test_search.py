@@ -9,7 +9,7 @@ from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
 from mlpnas.strategies.base import Strategy
-from tests.conftest import make_frame
+from tests.helpers.frames import make_frame
 
 
 @pytest.fixture(scope="module")

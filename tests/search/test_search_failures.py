@@ -13,7 +13,7 @@ from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
 from mlpnas.errors import NasError
 from mlpnas.strategies.base import Strategy
-from tests.conftest import make_frame
+from tests.helpers.frames import make_frame
 
 tf = pytest.importorskip("tensorflow")
 from mlpnas.search import loop as search_mod  # noqa: E402

@@ -8,7 +8,7 @@ import sys
 
 import CONSTANTS as C
 from mlpnas import storage
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def make_event(root, n, status, children=3, budget=4, failed=()):

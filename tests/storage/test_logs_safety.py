@@ -17,7 +17,7 @@ import pytest
 import CONSTANTS as C
 from mlpnas import storage
 from mlpnas.errors import NasError
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 class Payload:

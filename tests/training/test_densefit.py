@@ -10,32 +10,16 @@ from mlpnas.training.tf_setup import import_tf
 tf, keras = import_tf()
 
 from mlpnas.training import densefit  # noqa: E402
+from tests.helpers.dense import toy_arrays, toy_mlp  # noqa: E402
 
 from mlpnas.training import trainer
-
-
-def _data(n: int = 90, d: int = 4, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 3, n)
-    x = (rng.normal(size=(n, d)) + y[:, None]).astype("float32")
-    return x[:60], y[:60], x[60:], y[60:]
-
-
-def _mlp(widths, activations, dropout: float = 0.0, seed: int = 0, d: int = 4):
-    keras.utils.set_random_seed(seed)
-    x = inputs = keras.Input((d,))
-    for width, act in zip(widths, activations):
-        x = keras.layers.Dense(width, activation=act)(x)
-        if dropout:
-            x = keras.layers.Dropout(dropout)(x)
-    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
 def test_fast_path_matches_model_fit(optimizer):
     """Same batches in the same order: the same weights and scores as Keras' own fit."""
-    x, y, xv, yv = _data()
-    fast, slow = _mlp([8, 5], ["relu", "tanh"]), _mlp([8, 5], ["relu", "tanh"])
+    x, y, xv, yv = toy_arrays()
+    fast, slow = toy_mlp([8, 5], ["relu", "tanh"]), toy_mlp([8, 5], ["relu", "tanh"])
     order = np.tile(np.arange(len(y)), (2, 1))  # no shuffle, as fit(shuffle=False)
     _, fast_acc = densefit.train_dense_stack(densefit.dense_stack(fast), x, y, xv, yv, order,
                                              16, 0.01, optimizer, 0)
@@ -49,9 +33,9 @@ def test_fast_path_matches_model_fit(optimizer):
 
 
 def test_keras_path_matches_the_fast_path():
-    x, y, xv, yv = _data()
+    x, y, xv, yv = toy_arrays()
     perms = trainer.epoch_permutations(len(y), 2, seed=3)
-    fast, slow = _mlp([8, 5], ["relu", "tanh"]), _mlp([8, 5], ["relu", "tanh"])
+    fast, slow = toy_mlp([8, 5], ["relu", "tanh"]), toy_mlp([8, 5], ["relu", "tanh"])
     _, fast_acc = densefit.train_dense_stack(densefit.dense_stack(fast), x, y, xv, yv, perms,
                                              16, 0.01, "adam", 0)
     _, slow_acc = trainer._fit_keras(slow, x, y, xv, yv, perms, 16, 0.01, "adam")
@@ -61,7 +45,7 @@ def test_keras_path_matches_the_fast_path():
 
 
 def test_dense_stack_reads_chains_and_rejects_the_rest():
-    stack = densefit.dense_stack(_mlp([8, 4], ["elu", "sigmoid"], dropout=0.5))
+    stack = densefit.dense_stack(toy_mlp([8, 4], ["elu", "sigmoid"], dropout=0.5))
     assert [layer.units for layer in stack.layers] == [8, 4, 3]
     assert stack.activations == [densefit.ACTIVATIONS.index("elu"),
                                  densefit.ACTIVATIONS.index("sigmoid")]
@@ -70,25 +54,25 @@ def test_dense_stack_reads_chains_and_rejects_the_rest():
     branch = keras.layers.Dense(3, activation="softmax")
     two_paths = keras.Model(inputs, keras.layers.Add()([branch(inputs), inputs[:, :3]]))
     assert densefit.dense_stack(two_paths) is None
-    assert densefit.dense_stack(_mlp([8], ["gelu"])) is None  # no code for this activation
+    assert densefit.dense_stack(toy_mlp([8], ["gelu"])) is None  # no code for this activation
     plain_output = keras.Model(inputs, keras.layers.Dense(3)(inputs))
     assert densefit.dense_stack(plain_output) is None
 
 
 def test_one_trace_serves_every_child_of_a_depth():
-    x, y, xv, yv = _data()
+    x, y, xv, yv = toy_arrays()
     fn = densefit.compiled_train("adam", 3)
     before = fn.experimental_get_tracing_count()
     for widths, acts in [([8, 5], ["relu", "tanh"]), ([16, 2], ["sigmoid", "elu"])]:
         keras.backend.clear_session()  # as between the children of a search
-        trainer.fit_evaluate(_mlp(widths, acts, dropout=0.2), x, y, xv, yv, epochs=1,
+        trainer.fit_evaluate(toy_mlp(widths, acts, dropout=0.2), x, y, xv, yv, epochs=1,
                              batch_size=16)
     assert fn.experimental_get_tracing_count() - before <= 1
 
 
 def test_dropout_trains_on_and_evaluates_off():
-    x, y, xv, yv = _data()
-    plain, dropped = _mlp([16], ["relu"]), _mlp([16], ["relu"], dropout=0.8)
+    x, y, xv, yv = toy_arrays()
+    plain, dropped = toy_mlp([16], ["relu"]), toy_mlp([16], ["relu"], dropout=0.8)
     perms = trainer.epoch_permutations(len(y), 1, seed=0)
     loss_plain, _ = densefit.train_dense_stack(densefit.dense_stack(plain), x, y, xv, yv,
                                                perms, 60, 0.0, "sgd", 0)

@@ -10,7 +10,7 @@ from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
 from mlpnas.training.executors import CrashingTask, ProcessExecutor, SerialExecutor, make_executor
 from mlpnas.spaces.mlp import MLPSpace
-from tests.conftest import make_frame
+from tests.helpers.frames import make_frame
 
 
 def tiny(tmp_path, **changes):

@@ -8,7 +8,8 @@ ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
 
 from mlpnas.storage.events import load_event  # noqa: E402
-from tests.conftest import ROOT, make_frame  # noqa: E402
+from tests.helpers import ROOT  # noqa: E402
+from tests.helpers.frames import make_frame  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -73,7 +73,7 @@ def test_children_ask_for_a_full_reset_every_so_often(monkeypatch):
     from mlpnas.config import SearchConfig
     from mlpnas.data.tabular import prepare_tabular
     from mlpnas.spaces.mlp import MLPSpace
-    from tests.conftest import make_frame
+    from tests.helpers.frames import make_frame
 
     calls = []
     monkeypatch.setattr(child, "start_child", lambda seed, full_reset=False: calls.append(full_reset))

@@ -10,12 +10,12 @@ from mlpnas.training.tf_setup import import_tf
 tf, keras = import_tf()
 
 from mlpnas.training import trainer  # noqa: E402
-from tests.training.test_densefit import _data, _mlp  # noqa: E402
+from tests.helpers.dense import toy_arrays, toy_mlp  # noqa: E402
 
 
 def test_same_seed_same_result_and_one_history_entry_per_epoch():
-    x, y, xv, yv = _data()
-    runs = [trainer.fit_evaluate(_mlp([8], ["relu"], dropout=0.2), x, y, xv, yv, epochs=3,
+    x, y, xv, yv = toy_arrays()
+    runs = [trainer.fit_evaluate(toy_mlp([8], ["relu"], dropout=0.2), x, y, xv, yv, epochs=3,
                                  batch_size=16, seed=5) for _ in range(2)]
     assert runs[0].history == runs[1].history
     assert len(runs[0].history["loss"]) == 3
@@ -29,7 +29,7 @@ def test_permutations_are_seeded_and_differ_between_epochs():
 
 
 def test_models_outside_the_fast_path_train_through_keras():
-    x, y, xv, yv = _data()
+    x, y, xv, yv = toy_arrays()
     inputs = keras.Input((4,))
     hidden = keras.layers.BatchNormalization()(keras.layers.Dense(8, activation="relu")(inputs))
     model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(hidden))
@@ -40,7 +40,7 @@ def test_models_outside_the_fast_path_train_through_keras():
 
 
 def test_non_finite_loss_raises():
-    x, y, xv, yv = _data()
+    x, y, xv, yv = toy_arrays()
     x[0, 0] = np.nan
     with pytest.raises(trainer.ChildTrainingError):
-        trainer.fit_evaluate(_mlp([8], ["relu"]), x, y, xv, yv, epochs=1, batch_size=16)
+        trainer.fit_evaluate(toy_mlp([8], ["relu"]), x, y, xv, yv, epochs=1, batch_size=16)
