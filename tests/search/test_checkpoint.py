@@ -1,12 +1,13 @@
 """Resume from a crash at chosen points, Ctrl-C handling, and what a resume may change.
 
-Children are replaced by a fast deterministic fake (the subject here is the search's
-state, not training). Its reward depends on the weight store, so a store that was not
+Children are replaced by a fast deterministic fake (mlpnas.testing.fake_train_child: the
+subject here is the search's state, not training). Its reward depends on the weight store, so a store that was not
 restored exactly changes the rewards, the controller updates and the later sequences.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import time
@@ -20,11 +21,11 @@ from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
 from mlpnas.errors import NasError, SearchInterrupted
+from mlpnas.testing import ScriptedTask, fake_train_child, no_test_score
 from tests.helpers.frames import make_frame
 
 pytest.importorskip("tensorflow")
 from mlpnas.search import loop as search_mod  # noqa: E402
-from mlpnas.training.child import ChildOutcome  # noqa: E402
 from mlpnas.training.executors import SerialExecutor  # noqa: E402
 
 
@@ -37,29 +38,18 @@ def tiny_data():
     return prepare_tabular(make_frame(60), "tiny", keep_columns=("score",))
 
 
-def fake_train_child(space, seq, index, dataset, config, store):
-    """Reward from the sequence, the index and the weight store's content."""
-    store_sum = sum(float(w[0].sum()) for w in store.weights.values()) if store else 0.0
-    acc = (sum(seq) * 7 % 11) / 11 * 0.5 + (store_sum % 5) / 10 + index / 1000
-    stored = {("dense", int(seq[0])): [np.full(2, float(index), "float32")]}
-    return ChildOutcome(float(acc), {"params": 1}, [np.array([index], "float32")], stored)
+@pytest.fixture
+def fake_children():
+    """The fake child task: counts its calls, crashes (`raises`) or runs a `hook` on cue."""
+    return ScriptedTask(fake_train_child)
 
 
 @pytest.fixture
-def fake_children(monkeypatch):
-    calls = {"n": 0, "crash_at": None, "hook": None}
-
-    def child(*args):
-        calls["n"] += 1
-        if calls["hook"]:
-            calls["hook"](calls["n"])
-        if calls["n"] == calls["crash_at"]:
-            raise Crash
-        return fake_train_child(*args)
-
-    monkeypatch.setattr(search_mod, "train_child", child)
-    monkeypatch.setattr(search_mod.MLPNAS, "_test_best", lambda self: None)
-    return calls
+def cli_fake_children(fake_children, monkeypatch):
+    """The same fake behind the command line: `nas search` builds its search with it."""
+    monkeypatch.setattr(search_mod, "MLPNAS", functools.partial(
+        search_mod.MLPNAS, task=fake_children, test_task=no_test_score))
+    return fake_children
 
 
 def config_for(tmp_path, strategy="rl", **changes):
@@ -76,11 +66,10 @@ class SnapshotExecutor(SerialExecutor):
     epoch_snapshot = True
 
 
-def run(config, data, resume=None, snapshots=False):
-    nas = search_mod.MLPNAS(config, dataset=data, resume=resume)
+def run(config, data, task, resume=None, snapshots=False, test_task=no_test_score):
+    nas = search_mod.MLPNAS(config, dataset=data, resume=resume, task=task, test_task=test_task)
     if snapshots:
-        nas.executor = SnapshotExecutor(nas.space, nas.dataset, nas.config,
-                                        task=search_mod._train_child)
+        nas.executor = SnapshotExecutor(nas.space, nas.dataset, nas.config, task=nas.task)
     return nas.search()
 
 
@@ -88,30 +77,30 @@ def tokens_and_rewards(event_dir):
     return [(e.tokens, e.val_accuracy) for e in storage.read_log(event_dir / C.LOG_FILE)]
 
 
-def run_with_crashes(tmp_path, data, calls, config, crash_points, snapshots=False):
+def run_with_crashes(tmp_path, data, task, config, crash_points, snapshots=False):
     """Crash at each point in turn, resume after each crash; the final event folder."""
     event_dir = None
     for crash in crash_points:
-        calls["n"] = 0
-        crash(calls)
+        task.calls = 0
+        crash(task)
         with pytest.raises(Crash):
-            run(config, data, resume=event_dir, snapshots=snapshots)
+            run(config, data, task, resume=event_dir, snapshots=snapshots)
         event_dir = event_dir or max(storage.event_dirs(config.logs_dir).values())
         assert storage.read_json(event_dir / C.STATUS_FILE)["status"] == "failed"
-        calls["crash_at"] = None
-    run(config, data, resume=event_dir, snapshots=snapshots)
+        task.raises = {}
+    run(config, data, task, resume=event_dir, snapshots=snapshots)
     return event_dir
 
 
 def crash_in_child(k):
-    def arm(calls):
-        calls["crash_at"] = k
+    def arm(task):
+        task.raises = {k: Crash()}
     return arm
 
 
 def crash_between_checkpoint_and_log(monkeypatch, k):
     """The k-th log write after a checkpoint never happens (killed between the two files)."""
-    def arm(calls):
+    def arm(task):
         real = checkpoint.storage.write_pickle_atomic
         seen = {"n": 0}
 
@@ -128,7 +117,7 @@ def crash_between_checkpoint_and_log(monkeypatch, k):
 
 def crash_after_tell(monkeypatch):
     """Killed after the controller update, before its checkpoint."""
-    def arm(calls):
+    def arm(task):
         real, armed = search_mod.MLPNAS._save_strategy, [True]
 
         def save(self):
@@ -150,7 +139,7 @@ def interrupt(times):
 def test_resume_after_crashes_matches_uninterrupted_run(tmp_path, tiny_data, fake_children,
                                                         monkeypatch, strategy):
     config = config_for(tmp_path, strategy)
-    reference = run(config, tiny_data).event_dir
+    reference = run(config, tiny_data, fake_children).event_dir
     # Checkpoint 8 is the 2nd child of epoch 1: the controller has been updated once, the
     # RNG has sampled epoch 1, and the log is one child behind the checkpoint.
     points = [crash_between_checkpoint_and_log(monkeypatch, 8)]
@@ -176,8 +165,8 @@ def test_resume_mid_epoch_with_epoch_snapshots_matches_uninterrupted_run(tmp_pat
     """Parallel executors' one-shot rule survives a resume in the middle of an epoch: the
     epoch's remaining children start from the epoch-start store, not the restored one."""
     config = config_for(tmp_path, "random")
-    serial = tokens_and_rewards(run(config, tiny_data).event_dir)
-    reference = tokens_and_rewards(run(config, tiny_data, snapshots=True).event_dir)
+    serial = tokens_and_rewards(run(config, tiny_data, fake_children).event_dir)
+    reference = tokens_and_rewards(run(config, tiny_data, fake_children, snapshots=True).event_dir)
     assert [t for t, _ in reference] == [t for t, _ in serial]
     assert reference != serial  # the rewards see the store: the two rules differ
     # Crashes in the 2nd child of epoch 0, then in the 3rd child of epoch 1 (call 2).
@@ -188,7 +177,7 @@ def test_resume_mid_epoch_with_epoch_snapshots_matches_uninterrupted_run(tmp_pat
 
 def test_every_crash_point_with_random_strategy(tmp_path, tiny_data, fake_children):
     config = config_for(tmp_path, "random", controller_epochs=2)
-    expected = tokens_and_rewards(run(config, tiny_data).event_dir)
+    expected = tokens_and_rewards(run(config, tiny_data, fake_children).event_dir)
     for k in range(1, config.budget + 1):
         event = run_with_crashes(tmp_path, tiny_data, fake_children, config, [crash_in_child(k)])
         assert tokens_and_rewards(event) == expected, f"crash in child {k}"
@@ -196,21 +185,21 @@ def test_every_crash_point_with_random_strategy(tmp_path, tiny_data, fake_childr
 
 def test_extending_the_budget_continues_the_same_sequences(tmp_path, tiny_data, fake_children):
     long = config_for(tmp_path, "random", controller_epochs=4)
-    expected = tokens_and_rewards(run(long, tiny_data).event_dir)
-    short = run(long.with_changes(controller_epochs=2), tiny_data).event_dir
+    expected = tokens_and_rewards(run(long, tiny_data, fake_children).event_dir)
+    short = run(long.with_changes(controller_epochs=2), tiny_data, fake_children).event_dir
     with pytest.raises(NasError, match="already finished"):
-        run(long.with_changes(controller_epochs=2), tiny_data, resume=short)
-    run(long, tiny_data, resume=short)
+        run(long.with_changes(controller_epochs=2), tiny_data, fake_children, resume=short)
+    run(long, tiny_data, fake_children, resume=short)
     assert tokens_and_rewards(short) == expected
     assert storage.read_json(short / C.CONFIG_FILE)["budget"] == long.budget
 
 
 def test_first_ctrl_c_stops_after_the_current_child(tmp_path, tiny_data, fake_children):
-    fake_children["hook"] = lambda n: n == 2 and interrupt(1)
+    fake_children.hook = lambda n: n == 2 and interrupt(1)
     config = config_for(tmp_path, "random")
     before = signal.getsignal(signal.SIGINT)  # SIG_IGN when the suite runs under nohup
     with pytest.raises(SearchInterrupted, match=r"after 2 of 9 children.*--resume 1"):
-        run(config, tiny_data)
+        run(config, tiny_data, fake_children)
     event = storage.resolve_event(config.logs_dir)
     assert len(storage.read_log(event / C.LOG_FILE)) == 2
     assert storage.read_json(event / C.STATUS_FILE)["status"] == "interrupted"
@@ -218,19 +207,19 @@ def test_first_ctrl_c_stops_after_the_current_child(tmp_path, tiny_data, fake_ch
 
 
 def test_second_ctrl_c_stops_at_once(tmp_path, tiny_data, fake_children):
-    fake_children["hook"] = lambda n: n == 2 and interrupt(2)
+    fake_children.hook = lambda n: n == 2 and interrupt(2)
     config = config_for(tmp_path, "random")
     with pytest.raises(SearchInterrupted, match="after 1 of 9"):
-        run(config, tiny_data)
+        run(config, tiny_data, fake_children)
     event = storage.resolve_event(config.logs_dir)
-    run(config, tiny_data, resume=event)
+    run(config, tiny_data, fake_children, resume=event)
     assert len(storage.read_log(event / C.LOG_FILE)) == config.budget
 
 
-def test_cli_ctrl_c_exits_130_with_resume_hint(tmp_path, runner, fake_children):
+def test_cli_ctrl_c_exits_130_with_resume_hint(tmp_path, runner, cli_fake_children):
     import cli
 
-    fake_children["hook"] = lambda n: n == 1 and interrupt(1)
+    cli_fake_children.hook = lambda n: n == 1 and interrupt(1)
     args = ["search", "--dataset", "iris", "--strategy", "random", "--controller-epochs", "2",
             "--samples-per-epoch", "2", "--logs-dir", str(tmp_path / "L")]
     result = runner.invoke(cli.main, args)
@@ -245,14 +234,14 @@ def test_cli_ctrl_c_exits_130_with_resume_hint(tmp_path, runner, fake_children):
 @pytest.mark.parametrize("option, value", [("--dataset", "wine"), ("--seed", "5"),
                                            ("--samples-per-epoch", "3"),
                                            ("--strategy", "rl"), ("--controller-epochs", "1")])
-def test_resume_refuses_options_that_change_the_search(tmp_path, runner, fake_children,
+def test_resume_refuses_options_that_change_the_search(tmp_path, runner, cli_fake_children,
                                                        option, value):
     import cli
 
     logs_dir = str(tmp_path / "L")
     base = ["search", "--dataset", "iris", "--strategy", "random", "--controller-epochs", "2",
             "--samples-per-epoch", "2", "--logs-dir", logs_dir]
-    fake_children["crash_at"] = 2
+    cli_fake_children.raises = {2: Crash()}
     with pytest.raises(Crash):
         runner.invoke(cli.main, base, catch_exceptions=False)
     result = runner.invoke(cli.main, ["search", "--resume", "1", "--logs-dir", logs_dir,
@@ -277,12 +266,12 @@ def test_resume_without_a_resumable_event(tmp_path, runner, mlpnas_logs, event, 
     assert result.exit_code == 1 and "no events" in result.stderr
 
 
-def crashed_search(tmp_path, data, calls):
+def crashed_search(tmp_path, data, task):
     """(config, event folder) of a one-epoch search killed in its 2nd child."""
     config = config_for(tmp_path, "random", controller_epochs=1)
-    calls["crash_at"] = 2
+    task.raises = {2: Crash()}
     with pytest.raises(Crash):
-        run(config, data)
+        run(config, data, task)
     return config, storage.resolve_event(config.logs_dir)
 
 
@@ -290,49 +279,47 @@ def test_resume_refuses_a_missing_or_corrupt_checkpoint(tmp_path, tiny_data, fak
     config, event = crashed_search(tmp_path, tiny_data, fake_children)
     (event / C.CHECKPOINT_FILE).write_bytes(b"\x80\x04garbage")
     with pytest.raises(NasError, match="checkpoint.pkl: .*corrupted"):
-        run(config, tiny_data, resume=event)
+        run(config, tiny_data, fake_children, resume=event)
     (event / C.CHECKPOINT_FILE).unlink()
     with pytest.raises(NasError, match="missing .*checkpoint.pkl"):
-        run(config, tiny_data, resume=event)
+        run(config, tiny_data, fake_children, resume=event)
 
 
 def test_resume_refuses_changed_data_and_a_running_event(tmp_path, tiny_data, fake_children):
     config, event = crashed_search(tmp_path, tiny_data, fake_children)
     other = prepare_tabular(make_frame(60, seed=1), "tiny", keep_columns=("score",))
     with pytest.raises(NasError, match="changed since"):
-        run(config, other, resume=event)
+        run(config, other, fake_children, resume=event)
     held = storage.lock_event(event)
     try:
         with pytest.raises(NasError, match="another running search"):
-            run(config, tiny_data, resume=event)
+            run(config, tiny_data, fake_children, resume=event)
     finally:
         held.close()
-    fake_children["crash_at"] = None
-    run(config, tiny_data, resume=event)
+    fake_children.raises = {}
+    run(config, tiny_data, fake_children, resume=event)
     assert len(storage.read_log(event / C.LOG_FILE)) == config.budget
 
 
-def test_interrupted_in_the_final_test_resumes_only_the_test(tmp_path, tiny_data, fake_children,
-                                                             monkeypatch):
-    def interrupted(self):
+def test_interrupted_in_the_final_test_resumes_only_the_test(tmp_path, tiny_data, fake_children):
+    def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(search_mod.MLPNAS, "_test_best", interrupted)
     config = config_for(tmp_path, "random", controller_epochs=1)
     with pytest.raises(SearchInterrupted, match="after 3 of 3"):
-        run(config, tiny_data)
+        run(config, tiny_data, fake_children, test_task=interrupted)
     event = storage.resolve_event(config.logs_dir)
-    monkeypatch.setattr(search_mod.MLPNAS, "_test_best", lambda self: 0.25)
-    trained = fake_children["n"]
-    assert run(config, tiny_data, resume=event).test_accuracy == 0.25
-    assert fake_children["n"] == trained  # no child trained again
+    trained = fake_children.calls
+    assert run(config, tiny_data, fake_children, resume=event,
+               test_task=lambda *args: 0.25).test_accuracy == 0.25
+    assert fake_children.calls == trained  # no child trained again
     assert storage.read_json(event / C.STATUS_FILE)["status"] == "finished"
     with pytest.raises(NasError, match="already finished"):
-        run(config, tiny_data, resume=event)
+        run(config, tiny_data, fake_children, resume=event)
 
 
 def _state(store, best=None, pending=None):
-    return {"entries": [[[1, 30], 0.5, None, {}]], "epoch_stats": [], "best": best,
+    return {"entries": [storage.LogEntry(0, (1, 30), 0.5)], "epoch_stats": [], "best": best,
             "store": {"weights": store}, "strategy": {}, "next_epoch": 0, "pending": pending,
             "elapsed_seconds": 0.0}
 
@@ -369,7 +356,10 @@ def test_missing_layer_file_is_a_one_line_error(tmp_path):
 
 def test_checkpoints_with_inline_weights_still_load(tmp_path):
     state = _state({("dense", 1): [np.ones(3, "float32")]}, best=(0.5, 0, [np.ones(2)]))
-    storage.write_pickle_atomic(tmp_path / C.CHECKPOINT_FILE, {"format": 1, **state})
+    raw_entries = [[[1, 30], 0.5, None, {"controller_epoch": 0}]]  # as the file holds them
+    storage.write_pickle_atomic(tmp_path / C.CHECKPOINT_FILE,
+                                {"format": 1, **state, "entries": raw_entries})
     loaded = checkpoint.load(tmp_path)
+    assert loaded["entries"] == [storage.LogEntry(0, (1, 30), 0.5, None, {"controller_epoch": 0})]
     np.testing.assert_array_equal(loaded["store"]["weights"][("dense", 1)][0], np.ones(3))
     np.testing.assert_array_equal(loaded["best"][2][0], np.ones(2))

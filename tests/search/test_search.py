@@ -9,6 +9,7 @@ from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
 from mlpnas.strategies.base import Strategy
+from mlpnas.testing import ScriptedTask
 from tests.helpers.frames import make_frame
 
 
@@ -98,21 +99,13 @@ def test_one_shot_records_inherited_layers(tmp_path, tiny):
     assert [e.meta["inherited_layers"] for e in off.entries] == [0, 0, 0]
 
 
-def test_failed_child_is_logged_and_search_goes_on(tmp_path, tiny, monkeypatch):
-    from mlpnas.search import loop as search
+def test_failed_child_is_logged_and_search_goes_on(tmp_path, tiny):
+    from mlpnas.search.loop import MLPNAS
+    from mlpnas.training.child import train_child
 
-    calls = {"n": 0}
-    real = search.train_child
-
-    def flaky(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("simulated out of memory")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(search, "train_child", flaky)
+    flaky = ScriptedTask(train_child, raises={2: RuntimeError("simulated out of memory")})
     seqs = [[19, 30], [5, 30], [6, 30], [7, 30]]
-    res = search.MLPNAS(_config(tmp_path), dataset=tiny, strategy=Fixed(seqs)).search()
+    res = MLPNAS(_config(tmp_path), dataset=tiny, strategy=Fixed(seqs), task=flaky).search()
     assert len(res.entries) == 4
     failed = [e for e in res.entries if e.failed]
     assert len(failed) == 1 and failed[0].val_accuracy == 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
 from mlpnas.errors import NasError
 from mlpnas.strategies.base import Strategy
+from mlpnas.testing import ScriptedTask, no_test_score
 from tests.helpers.frames import make_frame
 
 tf = pytest.importorskip("tensorflow")
@@ -61,22 +63,17 @@ def test_non_finite_loss_fails_the_child_and_a_streak_stops_the_search(tmp_path,
     assert status["status"] == "failed" and "stopped after 2" in status["error"]
 
 
-def test_failures_get_the_worst_reward_and_the_search_goes_on(tmp_path, tiny_data, monkeypatch):
+def test_failures_get_the_worst_reward_and_the_search_goes_on(tmp_path, tiny_data):
     errors = {1: MemoryError("out of host memory"),
               2: tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor"),
               4: ValueError("bad child")}
-    calls = {"n": 0}
     told = []
 
     def child(space, seq, index, dataset, config, store):
-        calls["n"] += 1
-        if calls["n"] in errors:
-            raise errors[calls["n"]]
         return ChildOutcome(0.5 + index / 100, {}, [np.zeros(1)], {})
 
-    monkeypatch.setattr(search_mod, "train_child", child)
-    monkeypatch.setattr(search_mod.MLPNAS, "_test_best", lambda self: None)
-    nas = search_mod.MLPNAS(config_for(tmp_path, max_consecutive_failures=3), dataset=tiny_data)
+    nas = search_mod.MLPNAS(config_for(tmp_path, max_consecutive_failures=3), dataset=tiny_data,
+                            task=ScriptedTask(child, raises=errors), test_task=no_test_score)
     real_tell = nas.strategy.tell
     nas.strategy.tell = lambda seqs, rewards: told.append(list(rewards)) or real_tell(seqs, rewards)
     result = nas.search()
@@ -93,7 +90,8 @@ def test_cli_reports_the_streak_in_one_line(tmp_path, runner, monkeypatch):
     def child(*args):
         raise RuntimeError("always broken")
 
-    monkeypatch.setattr(search_mod, "train_child", child)
+    # `nas search` builds its search with this broken child task.
+    monkeypatch.setattr(search_mod, "MLPNAS", functools.partial(search_mod.MLPNAS, task=child))
     args = ["search", "--dataset", "iris", "--strategy", "random", "--controller-epochs", "3",
             "--samples-per-epoch", "2", "--max-consecutive-failures", "3",
             "--logs-dir", str(tmp_path / "L")]

@@ -9,6 +9,7 @@ import CONSTANTS as C
 from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
+from mlpnas.testing import no_test_score
 from tests.helpers.frames import make_frame
 
 pytest.importorskip("tensorflow")
@@ -17,18 +18,17 @@ from mlpnas.training.child import ChildOutcome  # noqa: E402
 from mlpnas.storage.tensorboard import ScalarWriter, read_scalars  # noqa: E402
 
 
-def test_search_writes_scalars_per_controller_epoch(tmp_path, monkeypatch):
+def test_search_writes_scalars_per_controller_epoch(tmp_path):
     def child(space, seq, index, dataset, config, store):
         return ChildOutcome(0.3 + 0.1 * index, {}, [np.zeros(1)], {})
 
-    monkeypatch.setattr(search_mod, "train_child", child)
-    monkeypatch.setattr(search_mod.MLPNAS, "_test_best", lambda self: None)
     config = SearchConfig(dataset="tiny", controller_epochs=2, samples_per_epoch=2,
                           controller_train_steps=1, controller_lstm_dim=8,
                           controller_embedding_dim=4, tensorboard=True,
                           logs_dir=str(tmp_path / "L"))
     data = prepare_tabular(make_frame(60), "tiny", keep_columns=("score",))
-    event = search_mod.MLPNAS(config, dataset=data).search().event_dir
+    event = search_mod.MLPNAS(config, dataset=data, task=child,
+                              test_task=no_test_score).search().event_dir
     scalars = read_scalars(event / C.TENSORBOARD_DIR)
     epochs = storage.read_json(event / C.STATUS_FILE)["epochs"]
     assert {"reward/mean", "reward/best_of_epoch", "reward/best_so_far", "controller/baseline",

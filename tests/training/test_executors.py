@@ -8,7 +8,8 @@ import numpy as np
 
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
-from mlpnas.training.executors import CrashingTask, ProcessExecutor, SerialExecutor, make_executor
+from mlpnas.testing import CrashingTask
+from mlpnas.training.executors import ProcessExecutor, SerialExecutor, make_executor
 from mlpnas.spaces.mlp import MLPSpace
 from tests.helpers.frames import make_frame
 

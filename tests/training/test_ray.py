@@ -55,7 +55,8 @@ def test_search_runs_on_the_cluster(cluster, tiny_data, tmp_path, runner):
 
 def test_a_killed_worker_is_retried_and_the_search_completes(cluster, tiny_data, tmp_path):
     from mlpnas.config import SearchConfig
-    from mlpnas.training.executors import CrashingTask, RayExecutor
+    from mlpnas.testing import CrashingTask
+    from mlpnas.training.executors import RayExecutor
     from mlpnas.search.loop import MLPNAS
 
     config = SearchConfig(dataset=str(tiny_data), strategy="random", controller_epochs=2,
