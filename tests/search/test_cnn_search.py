@@ -23,6 +23,7 @@ def run_search(runner, logs: Path, *args: str):
     return load_event(logs)
 
 
+@pytest.mark.slow
 def test_cnn_search_logs_readable_layer_descriptions(runner, tmp_path):
     from cli import main
 
@@ -45,6 +46,7 @@ def test_cnn_search_logs_readable_layer_descriptions(runner, tmp_path):
     assert out.exists() and "conv" in export.output
 
 
+@pytest.mark.slow
 def test_cell_search_prints_nas_bench_201_strings_without_tensorflow(runner, tmp_path):
     event = run_search(runner, tmp_path, "--space", "cell", "--dataset", "digits",
                        "--subset", "100")
@@ -58,6 +60,7 @@ def test_cell_search_prints_nas_bench_201_strings_without_tensorflow(runner, tmp
     assert all(e.meta["description"] in done.stdout for e in event.entries)
 
 
+@pytest.mark.slow
 def test_tiny_cnn_search_on_a_fashion_mnist_subset(runner, tmp_path):
     if not (FASHION / "train-labels-idx1-ubyte.gz").exists():
         pytest.skip(f"{FASHION} absent (apt-get install dataset-fashion-mnist)")

@@ -53,6 +53,7 @@ def log_of(event_dir):
             for e in storage.read_log(event_dir / C.LOG_FILE)]
 
 
+@pytest.mark.slow
 def test_sigkill_at_a_random_point_then_resume(tmp_path):
     seed = random.randrange(10**6)
     rng = random.Random(seed)

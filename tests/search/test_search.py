@@ -27,6 +27,7 @@ def _config(tmp_path, **kw):
     return SearchConfig(**base)
 
 
+@pytest.mark.slow
 def test_search_logs_every_child_as_it_goes(tmp_path, tiny):
     from mlpnas.search.loop import MLPNAS
 
@@ -57,6 +58,7 @@ def test_search_logs_every_child_as_it_goes(tmp_path, tiny):
     assert result.test_accuracy == status["test_accuracy"]
 
 
+@pytest.mark.slow
 def test_same_seed_same_sequences(tmp_path, tiny):
     from mlpnas.search.loop import MLPNAS
 
@@ -86,6 +88,7 @@ class Fixed(Strategy):
         pass
 
 
+@pytest.mark.slow
 def test_one_shot_records_inherited_layers(tmp_path, tiny):
     from mlpnas.search.loop import MLPNAS
 

@@ -14,6 +14,7 @@ from mlpnas.analysis.predictor_quality import predictor_report
 pytest.importorskip("tensorflow")
 
 
+@pytest.mark.slow
 def test_screened_search_logs_a_prediction_for_every_child(tiny_csv, tmp_path):
     from mlpnas.search.loop import MLPNAS
 

@@ -29,6 +29,7 @@ def synthetic_accuracy(seq) -> float:
     return float(acc)
 
 
+@pytest.mark.slow
 def test_predictor_learns_a_synthetic_accuracy_function():
     sampler = RandomStrategy(SPACE, seed=1)
     train, held_out = sampler.ask(300), sampler.ask(150)
@@ -44,6 +45,7 @@ def test_predictor_learns_a_synthetic_accuracy_function():
     assert all(0.0 < p < 1.0 for p in predicted)
 
 
+@pytest.mark.slow
 def test_joint_step_trains_the_predictor_with_the_policy_and_state_round_trips():
     cfg = ControllerConfig(use_predictor=True, predictor_steps=2)
     ctrl = Controller(SPACE, cfg, seed=0)
@@ -66,6 +68,7 @@ def test_joint_step_trains_the_predictor_with_the_policy_and_state_round_trips()
                                rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_without_predictor_nothing_changes():
     plain = RLStrategy(SPACE, ControllerConfig(), seed=0)
     assert plain.predict([[1, 30]]) is None

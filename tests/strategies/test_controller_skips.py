@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from mlpnas.spaces.cnn import CNNSpace
 from mlpnas.training.tf_setup import import_tf
@@ -22,6 +23,7 @@ def make(seed=0, steps=1) -> tuple[CNNSpace, Controller]:
     return space, Controller(space, cfg, seed=seed)
 
 
+@pytest.mark.slow
 def test_samples_are_valid_and_seeded():
     space, a = make(seed=4)
     _, b = make(seed=4)
@@ -30,6 +32,7 @@ def test_samples_are_valid_and_seeded():
     assert seqs == b.sample(6)
 
 
+@pytest.mark.slow
 def test_skip_steps_use_the_pair_sigmoid_in_sampling_and_in_the_loss():
     space, ctrl = make()
     layer = dict(kernel=3, filters=16, stride=1, pool=1)
@@ -64,6 +67,7 @@ def step_log_probs(ctrl, seq):
     return ctrl._log_probs(inputs, actions, valid)[0].numpy()[0]
 
 
+@pytest.mark.slow
 def test_rewarding_skips_raises_their_probability_through_the_skip_weights():
     space, ctrl = make(steps=1)
     base = [dict(kernel=3, filters=16, stride=1, pool=1)] * 3
@@ -80,6 +84,7 @@ def test_rewarding_skips_raises_their_probability_through_the_skip_weights():
     assert all(not np.allclose(a, b) for a, b in zip(weights_before, weights_after))
 
 
+@pytest.mark.slow
 def test_state_round_trip_includes_the_skip_weights():
     _, a = make(seed=1)
     _, b = make(seed=2)
@@ -87,6 +92,7 @@ def test_state_round_trip_includes_the_skip_weights():
     assert a.sample(3) == b.sample(3)
 
 
+@pytest.mark.slow
 def test_the_predictor_head_trains_without_the_skip_weights():
     space = CNNSpace(max_length=2, input_shape=(8, 8, 1))
     ctrl = Controller(space, ControllerConfig(**{**SMALL.__dict__, "use_predictor": True}), seed=0)

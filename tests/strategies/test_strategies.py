@@ -137,6 +137,7 @@ def test_random_counts_match_brute_force():
     assert RandomStrategy(space).completions(()) == len(all_valid(space))
 
 
+@pytest.mark.slow
 def test_search_runs_with_evolution(runner, tmp_path):
     from cli import main
     from mlpnas.storage.events import load_event

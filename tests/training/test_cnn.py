@@ -49,6 +49,7 @@ def test_match_size_reaches_the_target_exactly(size, target):
     assert tuple(match_size(x, target).shape[1:]) == target + (2,)
 
 
+@pytest.mark.slow
 def test_cell_network_builds_and_prunes_dead_edges():
     space = CellSpace()
     full = space.encode_string("|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|"

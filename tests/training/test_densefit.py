@@ -15,6 +15,7 @@ from tests.helpers.dense import toy_arrays, toy_mlp  # noqa: E402
 from mlpnas.training import trainer
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
 def test_fast_path_matches_model_fit(optimizer):
     """Same batches in the same order: the same weights and scores as Keras' own fit."""
@@ -32,6 +33,7 @@ def test_fast_path_matches_model_fit(optimizer):
     assert fast_acc == pytest.approx(history["val_accuracy"])
 
 
+@pytest.mark.slow
 def test_keras_path_matches_the_fast_path():
     x, y, xv, yv = toy_arrays()
     perms = trainer.epoch_permutations(len(y), 2, seed=3)
@@ -59,6 +61,7 @@ def test_dense_stack_reads_chains_and_rejects_the_rest():
     assert densefit.dense_stack(plain_output) is None
 
 
+@pytest.mark.slow
 def test_one_trace_serves_every_child_of_a_depth():
     x, y, xv, yv = toy_arrays()
     fn = densefit.compiled_train("adam", 3)

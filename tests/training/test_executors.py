@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+import pytest
 
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
@@ -44,6 +45,7 @@ def test_serial_executor_reports_a_failing_child_and_goes_on(tmp_path):
     assert results[1].error == "ValueError: boom"
 
 
+@pytest.mark.slow
 def test_worker_processes_retry_a_killed_worker_and_are_reproducible(tmp_path):
     from mlpnas.training.weights import WeightStore
 

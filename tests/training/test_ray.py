@@ -39,6 +39,7 @@ def tiny_data(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_search_runs_on_the_cluster(cluster, tiny_data, tmp_path, runner):
     import cli
 
@@ -53,6 +54,7 @@ def test_search_runs_on_the_cluster(cluster, tiny_data, tmp_path, runner):
     assert ray.is_initialized()  # a connection the search did not open stays open
 
 
+@pytest.mark.slow
 def test_a_killed_worker_is_retried_and_the_search_completes(cluster, tiny_data, tmp_path):
     from mlpnas.config import SearchConfig
     from mlpnas.testing import CrashingTask
