@@ -135,7 +135,7 @@ def interrupt(times):
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("strategy", ["random", "rl"])
+@pytest.mark.parametrize("strategy", ["random", pytest.param("rl", marks=pytest.mark.slow)])
 def test_resume_after_crashes_matches_uninterrupted_run(tmp_path, tiny_data, fake_children,
                                                         monkeypatch, strategy):
     config = config_for(tmp_path, strategy)
