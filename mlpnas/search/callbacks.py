@@ -19,7 +19,7 @@ import os
 from typing import Callable, Sequence
 
 import CONSTANTS as C
-from mlpnas.storage import LogEntry
+from mlpnas.storage import LogEntry, names
 
 
 class Callback:
@@ -126,7 +126,7 @@ class TensorBoard(Callback):
     def on_search_begin(self, search) -> None:
         from mlpnas.storage.tensorboard import ScalarWriter
 
-        self.board = ScalarWriter(search.writer.path / C.TENSORBOARD_DIR)
+        self.board = ScalarWriter(search.writer.path / names.TENSORBOARD_DIR)
 
     def on_epoch_end(self, search, epoch: int, stats: dict) -> None:
         best = best_accuracy(search)

@@ -39,6 +39,7 @@ from mlpnas import storage
 from mlpnas.storage import LogEntry
 from mlpnas.storage.writer import EventWriter
 from mlpnas.analysis import predictor_quality as prediction
+from mlpnas.storage import names
 from mlpnas.strategies import screening
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import Dataset
@@ -274,7 +275,7 @@ class MLPNAS:
         finally:
             self._close()
         acc, index, _ = self._best if self._best else (float("nan"), -1, None)
-        return SearchResult(self.event_dir, storage.read_log(self.event_dir / C.LOG_FILE),
+        return SearchResult(self.event_dir, storage.read_log(self.event_dir / names.LOG_FILE),
                             index, acc, test_acc)
 
     def _run_epoch(self, epoch: int, stop: checkpoint.StopRequest) -> None:

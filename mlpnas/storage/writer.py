@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import IO
 
-import CONSTANTS as C
+from mlpnas.storage import names
 from mlpnas.storage.events import lock_event, new_event_dir
 from mlpnas.storage.files import read_json, write_json_atomic
 
@@ -37,23 +37,23 @@ class EventWriter:
 
     def read_config(self) -> dict:
         """The event's config.json."""
-        return read_json(self.path / C.CONFIG_FILE)
+        return read_json(self.path / names.CONFIG_FILE)
 
     def write_config(self, info: dict) -> None:
         """Replace config.json (what was searched, with which versions and command)."""
-        write_json_atomic(self.path / C.CONFIG_FILE, info)
+        write_json_atomic(self.path / names.CONFIG_FILE, info)
 
     def write_dataset(self, preprocessing: dict) -> None:
         """dataset.json: the preprocessing a trained child needs to read raw rows."""
-        write_json_atomic(self.path / C.DATASET_FILE, preprocessing)
+        write_json_atomic(self.path / names.DATASET_FILE, preprocessing)
 
     def read_status(self) -> dict:
         """The event's status.json."""
-        return read_json(self.path / C.STATUS_FILE)
+        return read_json(self.path / names.STATUS_FILE)
 
     def write_status(self, status: dict) -> None:
         """Replace status.json (what `nas events` shows while the search runs)."""
-        write_json_atomic(self.path / C.STATUS_FILE, status)
+        write_json_atomic(self.path / names.STATUS_FILE, status)
 
     def close(self) -> None:
         """Release the write lock (idempotent)."""

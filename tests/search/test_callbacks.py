@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-import CONSTANTS as C
 from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 from mlpnas.search.callbacks import Callback
 from mlpnas.testing import ScriptedTask, no_test_score
 from tests.helpers.frames import make_frame
@@ -36,7 +36,7 @@ class Recorder(Callback):
 
     def on_search_end(self, search, status, extra):
         self.calls.append(f"end {status}")
-        self.final_status = storage.read_json(search.event_dir / C.STATUS_FILE)
+        self.final_status = storage.read_json(search.event_dir / names.STATUS_FILE)
 
 
 @pytest.fixture(scope="module")

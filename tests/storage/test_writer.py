@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import CONSTANTS as C
 from mlpnas import storage
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 from mlpnas.storage.writer import EventWriter
 
 
@@ -32,6 +32,6 @@ def test_json_files_land_where_readers_look(tmp_path):
         writer.write_status({"status": "running", "children": 0})
         assert writer.read_config() == {"space": "mlp", "budget": 4}
         assert writer.read_status()["status"] == "running"
-    assert storage.read_json(writer.path / C.CONFIG_FILE)["budget"] == 4
-    assert storage.read_json(writer.path / C.DATASET_FILE) == {"label": "quality"}
-    assert storage.read_json(writer.path / C.STATUS_FILE)["children"] == 0
+    assert storage.read_json(writer.path / names.CONFIG_FILE)["budget"] == 4
+    assert storage.read_json(writer.path / names.DATASET_FILE) == {"label": "quality"}
+    assert storage.read_json(writer.path / names.STATUS_FILE)["children"] == 0
