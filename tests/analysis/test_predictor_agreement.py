@@ -13,7 +13,7 @@ from mlpnas.analysis.predictor_quality import epoch_quality, scatter_data
 from mlpnas.storage import read_log
 from mlpnas.storage.events import load_event
 from mlpnas.storage.names import LOG_FILE
-from tests.fixture_logs import CHILDREN, PREDICTION_OFFSET, write_event
+from tests.helpers.fixture_logs import CHILDREN, PREDICTION_OFFSET, write_event
 
 
 @pytest.fixture
