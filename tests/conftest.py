@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import SHARED_DATASETS
+from tests.helpers import ROOT, SHARED_DATASETS
 from tests.helpers.frames import make_frame
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -53,7 +53,8 @@ def runner():
 
 @pytest.fixture
 def data_only(monkeypatch, tmp_path, runner):
-    """Run `nas search` up to the search loop; returns (exit code, stderr lines, dataset)."""
+    """Run `nas search` up to the search loop: run(frame or None, *args) -> (exit code,
+    stderr lines, dataset); a frame is written to d.csv and passed as --dataset."""
     seen = {}
 
     class StubSearch:
@@ -68,7 +69,7 @@ def data_only(monkeypatch, tmp_path, runner):
     monkeypatch.setitem(sys.modules, "mlpnas.search.loop", stub)
     monkeypatch.chdir(tmp_path)
 
-    def run(frame: pd.DataFrame | None, *args: str):
+    def run(frame, *args: str):
         import cli
 
         if frame is not None:

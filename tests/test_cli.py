@@ -37,7 +37,7 @@ def test_search_then_top_n_and_plot(runner, tmp_path, tiny_csv):
     assert set(rows[0]) >= {"rank", "tokens", "architecture", "val_accuracy"}
 
     out = tmp_path / "plots" / "acc.png"
-    out.parent.mkdir()  # a missing folder is refused, not created (tests/test_first_hour.py)
+    out.parent.mkdir()  # a missing folder is refused, not created (tests/test_cli_first_hour.py)
     res = _run(runner, "plot-accuracy", "--logs-dir", logs_dir, "--output", out)
     assert res.exit_code == 0 and res.stdout.strip() == str(out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

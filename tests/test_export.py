@@ -177,7 +177,7 @@ def test_export_bad_input(tmp_path, runner, monkeypatch, setup, args, message):
 
 def test_predict_counts_unseen_categories_in_a_note(tmp_path, runner, monkeypatch):
     import cli
-    from tests.conftest import make_frame
+    from tests.helpers.frames import make_frame
 
     monkeypatch.chdir(tmp_path)
     make_frame(150).drop(columns=["score"]).to_csv("colours.csv", index=False)

@@ -11,7 +11,7 @@ import pytest
 
 from mlpnas import storage
 from mlpnas.storage import names
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def one_line_error(result, exit_code: int = 1) -> str:
