@@ -130,7 +130,7 @@ def crash_after_tell(monkeypatch):
 
 
 def interrupt(times, signum=signal.SIGINT):
-    """Send this process `times` SIGINTs (each handled before the next is sent)."""
+    """Send this process `times` signals (each handled before the next is sent)."""
     for _ in range(times):
         os.kill(os.getpid(), signum)
         time.sleep(0.05)
@@ -232,10 +232,11 @@ def test_cli_ctrl_c_exits_130_with_resume_hint(tmp_path, runner, cli_fake_childr
     assert len(storage.read_log(tmp_path / "L" / "event1" / names.LOG_FILE)) == 4
 
 
-def test_cli_sigterm_stops_like_ctrl_c_with_its_own_exit_code(tmp_path, runner, fake_children):
+def test_cli_sigterm_stops_like_ctrl_c_with_its_own_exit_code(tmp_path, runner,
+                                                              cli_fake_children):
     import cli
 
-    fake_children["hook"] = lambda n: n == 1 and interrupt(1, signal.SIGTERM)
+    cli_fake_children.hook = lambda n: n == 1 and interrupt(1, signal.SIGTERM)
     before = signal.getsignal(signal.SIGTERM)
     args = ["search", "--dataset", "iris", "--strategy", "random", "--controller-epochs", "2",
             "--samples-per-epoch", "2", "--logs-dir", str(tmp_path / "L")]
@@ -249,11 +250,11 @@ def test_cli_sigterm_stops_like_ctrl_c_with_its_own_exit_code(tmp_path, runner, 
     assert len(storage.read_log(tmp_path / "L" / "event1" / names.LOG_FILE)) == 1
 
 
-def test_resume_refusal_names_the_option_as_typed(tmp_path, runner, fake_children):
+def test_resume_refusal_names_the_option_as_typed(tmp_path, runner, cli_fake_children):
     import cli
 
     logs_dir = str(tmp_path / "L")
-    fake_children["crash_at"] = 2
+    cli_fake_children.raises = {2: Crash()}
     with pytest.raises(Crash):
         runner.invoke(cli.main, ["search", "--dataset", "iris", "--strategy", "random",
                                  "--controller-epochs", "2", "--samples-per-epoch", "2",
