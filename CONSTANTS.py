@@ -106,12 +106,8 @@ AUGMENT_MAX_SHIFT = 0.1
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 
 # --- Hybrid accuracy predictor (issue 4) -------------------------------------------------
-# Weight of the predictor's mean-squared error in the controller's joint loss:
-# L = policy loss - entropy bonus + PREDICTOR_LOSS_WEIGHT * MSE(replay of every child).
-PREDICTOR_LOSS_WEIGHT = 1.0
-# Extra gradient steps on the predictor's loss alone after each controller update (its
-# own Adam optimizer over the LSTM trunk and the predictor head; the policy head is not
-# touched). 0 = only the joint steps.
+# Gradient steps on the predictor's loss after each controller update (its own network
+# and Adam optimizer; the policy is not touched).
 PREDICTOR_EXTRA_STEPS = 20
 # Screening: sample SCREEN_FACTOR times as many candidates as are trained each controller
 # epoch and train those with the highest predicted accuracy (1 = no screening).
@@ -135,7 +131,7 @@ EVOLUTION_SAMPLE_SIZE = 5
 # `nas bench`: evaluations per search, searches (seeds) per strategy, strategies compared.
 BENCH_BUDGET = 200
 BENCH_SEEDS = 20
-BENCH_STRATEGIES = ("rl", "random", "evolution")
+BENCH_STRATEGIES = ("rl", "random", "evolution", "local", "largest")
 BENCH_DEFAULT = "nb201-cifar10"
 # Budgets at which the regret is reported (those up to --budget, and --budget itself).
 BENCH_REPORT_BUDGETS = (25, 50, 100, 200, 500, 1000)
@@ -201,3 +197,32 @@ REPORT_TOP_N = 10
 
 # --- Randomness ------------------------------------------------------------------------
 SEED = 0
+
+# --- Controller update (policy gradient) ---------------------------------------------------
+# Advantage of a sequence: "normalized" (reward - baseline) / batch reward std, "rank"
+# (centred ranks in [-0.5, 0.5]) or "raw" (reward - baseline).
+CONTROLLER_ADVANTAGE = "normalized"
+# Baseline: "loo" (mean reward of the other sequences of the batch) or "ema" (moving
+# average of earlier batches with CONTROLLER_BASELINE_DECAY; leave one out on the first).
+CONTROLLER_BASELINE = "loo"
+# PPO clipping of the ratio pi / pi_sampling on steps after the first (0 = no clipping).
+CONTROLLER_CLIP_RATIO = 0.2
+# A step on a batch after the first is taken only while KL(pi_sampling || pi) is below this.
+CONTROLLER_TARGET_KL = 0.02
+# Smallest reward spread "normalized" divides by (a batch of equal rewards moves nothing).
+CONTROLLER_MIN_REWARD_STD = 1e-3
+# The rl strategy samples only sequences it has not been told about yet (redrawing a repeat
+# at most CONTROLLER_RESAMPLE_ROUNDS times per batch), so no evaluation is spent twice.
+CONTROLLER_NO_REPEATS = True
+CONTROLLER_RESAMPLE_ROUNDS = 20
+# The accuracy predictor's Adam learning rate.
+PREDICTOR_LEARNING_RATE = 0.01
+# `nas bench --screen`: a search stops early after this many epochs in a row that proposed
+# only configurations it had already evaluated.
+BENCH_MAX_IDLE_EPOCHS = 50
+# Seed sets of the controller's tuning protocol: bench/tune_rl.py tunes on the first (half
+# open range) and refuses any seed of the second, on which bench/rl_vs_evolution.py reports.
+TUNE_SEEDS = (100, 150)
+REPORT_SEEDS = (300, 350)
+# `nas bench --screen`: batches of plain sampling before screening starts.
+BENCH_SCREEN_WARMUP = 0
