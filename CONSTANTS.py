@@ -10,7 +10,8 @@ Names follow the MLPNAS tutorial where it had one.
 CONTROLLER_SAMPLING_EPOCHS = 10
 # Architectures sampled (and trained) per controller epoch.
 SAMPLES_PER_CONTROLLER_EPOCH = 10
-# Gradient steps the controller takes on each batch of (sequence, reward) pairs.
+# Most gradient steps the controller takes on each batch of (sequence, reward) pairs: the
+# first is the REINFORCE step, later ones PPO-clipped and stopped by CONTROLLER_TARGET_KL.
 CONTROLLER_TRAINING_EPOCHS = 5
 
 # --- Controller (LSTM policy, REINFORCE) ----------------------------------------------
@@ -18,19 +19,17 @@ CONTROLLER_TRAINING_EPOCHS = 5
 CONTROLLER_LOSS_ALPHA = 0.9
 CONTROLLER_LSTM_DIM = 100
 CONTROLLER_EMBEDDING_DIM = 32
-CONTROLLER_LEARNING_RATE = 0.01
-# Exponential moving average of past rewards used as the REINFORCE baseline.
+# Adam's learning rate for the policy (chosen with bench/tune_rl.py on the tuning seeds).
+CONTROLLER_LEARNING_RATE = 0.003
+# Decay of the moving average of past rewards (the baseline when CONTROLLER_BASELINE = "ema").
 CONTROLLER_BASELINE_DECAY = 0.8
 # Weight of the entropy bonus added to the policy loss (0 turns it off).
-# Tuned with bench/tune_rl.py on NAS-Bench-201 CIFAR-10 (issue 5; was 0.0001), together
-# with the temperature; learning rate and baseline decay kept their values.
 CONTROLLER_ENTROPY_WEIGHT = 0.01
 # Logits are divided by this temperature before the softmax (1.0 = plain softmax).
-# 2.0 (tuned, issue 5; was 1.0) keeps the policy from collapsing in a 100-200 child budget.
 CONTROLLER_TEMPERATURE = 2.0
 # Gradient clipping (global norm) for the controller's optimizer.
 CONTROLLER_GRAD_CLIP = 5.0
-# Second head that predicts a child's accuracy from its sequence (hybrid controller).
+# Train an accuracy predictor beside the policy (its own network; needed by screening).
 CONTROLLER_USE_PREDICTOR = False
 
 # --- MLP search space (MLPNAS vocabulary) ----------------------------------------------

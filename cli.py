@@ -299,12 +299,16 @@ def plot_distribution_command(event, logs_dir, output) -> None:
 def analyze(event, logs_dir, output, as_json) -> None:
     """What the controller chose per epoch (table + heat-map) and which choices mattered.
 
+    With a status.json from this version, also the policy update's KL divergence and the
+    distinct architectures evaluated so far, per epoch.
+
     \b
     Examples:
       nas analyze
       nas analyze --event 3 --json
       nas analyze --logs-dir ../shared/datasets/mlpnas-logs --event 1051
     """
+    from mlpnas.analysis.policy import policy_table, policy_updates
     from mlpnas.analysis.summary import choice_effects, choice_frequencies, event_space
     from mlpnas.analysis.plots import plot_choice_heatmap
     from mlpnas.analysis.text import effects_table, frequency_table
@@ -315,11 +319,15 @@ def analyze(event, logs_dir, output, as_json) -> None:
     freqs = choice_frequencies(ev, space)
     path = plot_choice_heatmap(ev, freqs, path)
     _warn_order(ev)
+    policy = policy_updates(ev.path)
     if as_json:
         _print_json({"event": ev.name, "frequencies": freqs, "effects": effects,
-                     "plot": str(path)})
+                     "policy": policy, "plot": str(path)})
         return
     click.echo(frequency_table(freqs) + "\n\n" + effects_table(effects))
+    if policy_table(policy):
+        click.echo("\nStrategy per epoch (KL of the policy update, distinct architectures "
+                   "so far):\n" + policy_table(policy))
     click.echo(str(path))
 
 

@@ -66,6 +66,8 @@ def main() -> None:
     ap.add_argument("--train-steps", type=floats, default=[C.CONTROLLER_TRAINING_EPOCHS])
     ap.add_argument("--target-kl", type=floats, default=[C.CONTROLLER_TARGET_KL])
     ap.add_argument("--advantage", type=words, default=[C.CONTROLLER_ADVANTAGE])
+    ap.add_argument("--baseline", type=words, default=[C.CONTROLLER_BASELINE])
+    ap.add_argument("--decay", type=floats, default=[C.CONTROLLER_BASELINE_DECAY])
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--first-seed", type=int, default=C.TUNE_SEEDS[0])
     ap.add_argument("--budget", type=int, default=200)
@@ -81,16 +83,17 @@ def main() -> None:
                         jobs=1)
         for name in res.regret:
             show(name, res, name, budgets, time.perf_counter() - t)
-    for lr, ent, temp, steps, kl, adv in itertools.product(
+    for lr, ent, temp, steps, kl, adv, base, decay in itertools.product(
             args.lr, args.entropy, args.temperature, args.train_steps, args.target_kl,
-            args.advantage):
+            args.advantage, args.baseline, args.decay):
         config = SearchConfig(controller_learning_rate=lr, entropy_weight=ent, temperature=temp,
                               controller_train_steps=int(steps), controller_target_kl=kl,
-                              controller_advantage=adv)
+                              controller_advantage=adv, controller_baseline=base,
+                              baseline_decay=decay)
         t = time.perf_counter()
         res = run_bench(args.benchmark, ["rl"], args.budget, seeds, config, args.jobs)
-        show(f"rl lr={lr} ent={ent} T={temp} steps={int(steps)} kl={kl} adv={adv}",
-             res, "rl", budgets, time.perf_counter() - t)
+        show(f"rl lr={lr} ent={ent} T={temp} steps={int(steps)} kl={kl} adv={adv} b={base} "
+             f"d={decay}", res, "rl", budgets, time.perf_counter() - t)
 
 
 if __name__ == "__main__":

