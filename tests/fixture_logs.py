@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import CONSTANTS as C
-from mlpnas.storage import write_json_atomic, write_pickle_atomic
+from mlpnas.storage import names, write_json_atomic, write_pickle_atomic
 from mlpnas.spaces.mlp import MLPSpace
 
 SPACE = MLPSpace(max_length=4)
@@ -51,15 +50,15 @@ def write_event(logs_dir: Path, children: list = CHILDREN, status: bool = True,
 
     _, path = new_event_dir(logs_dir)
     entries = [entry(list(t), a, e, f, i) for i, (t, a, e, f) in enumerate(children)]
-    write_pickle_atomic(path / C.LOG_FILE, entries)
-    write_json_atomic(path / C.CONFIG_FILE, {
+    write_pickle_atomic(path / names.LOG_FILE, entries)
+    write_json_atomic(path / names.CONFIG_FILE, {
         "config": {"space": "mlp", "max_layers": 4, "samples_per_epoch": 4,
                    "one_shot": True, "strategy": strategy},
         "strategy": strategy, "space": "mlp",
         "dataset": {"name": "fixture", "classes": ["a", "b", "c"], "majority_rate": 0.4,
                     "rows": {"train": 70, "val": 15, "test": 15}}})
     if status:
-        write_json_atomic(path / C.STATUS_FILE, {
+        write_json_atomic(path / names.STATUS_FILE, {
             "status": "finished", "children": len(entries), "budget": len(entries),
             "test_accuracy": TEST_ACCURACY, "elapsed_seconds": ELAPSED_SECONDS})
     return path

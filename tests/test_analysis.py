@@ -8,7 +8,7 @@ import pytest
 from mlpnas.analysis import summary as analysis
 from mlpnas.errors import NasError
 from mlpnas.storage.events import load_event
-from tests.fixture_logs import (CHILDREN, ELAPSED_SECONDS, OUT, PREDICTION_OFFSET, dense,
+from tests.fixture_logs import (CHILDREN, ELAPSED_SECONDS, OUT, dense,
                                 write_event)
 
 
@@ -128,13 +128,6 @@ def test_compare_labels_clashing_names_by_path(tmp_path):
     write_event(tmp_path / "b")
     rows = analysis.compare_rows([load_event(tmp_path / "a"), load_event(tmp_path / "b")])
     assert rows[0]["event"] != rows[1]["event"]
-
-
-def test_predictor_quality(event):
-    quality = analysis.predictor_quality(event)
-    assert quality["children"] == 7
-    assert quality["mae"] == pytest.approx(PREDICTION_OFFSET)
-    assert quality["pearson"] == pytest.approx(1.0) and quality["spearman"] == pytest.approx(1.0)
 
 
 def test_sorted_log_without_epochs_is_flagged(tmp_path):

@@ -24,6 +24,7 @@ from tests.conftest import make_frame
 
 pytest.importorskip("tensorflow")
 from mlpnas.search import loop as search_mod  # noqa: E402
+from mlpnas.storage import names  # noqa: E402
 from mlpnas.training.child import ChildOutcome  # noqa: E402
 from mlpnas.training.executors import SerialExecutor  # noqa: E402
 
@@ -85,7 +86,7 @@ def run(config, data, resume=None, snapshots=False):
 
 
 def tokens_and_rewards(event_dir):
-    return [(e.tokens, e.val_accuracy) for e in storage.read_log(event_dir / C.LOG_FILE)]
+    return [(e.tokens, e.val_accuracy) for e in storage.read_log(event_dir / names.LOG_FILE)]
 
 
 def run_with_crashes(tmp_path, data, calls, config, crash_points, snapshots=False):
@@ -97,7 +98,7 @@ def run_with_crashes(tmp_path, data, calls, config, crash_points, snapshots=Fals
         with pytest.raises(Crash):
             run(config, data, resume=event_dir, snapshots=snapshots)
         event_dir = event_dir or max(storage.event_dirs(config.logs_dir).values())
-        assert storage.read_json(event_dir / C.STATUS_FILE)["status"] == "failed"
+        assert storage.read_json(event_dir / names.STATUS_FILE)["status"] == "failed"
         calls["crash_at"] = None
     run(config, data, resume=event_dir, snapshots=snapshots)
     return event_dir
@@ -117,7 +118,7 @@ def crash_between_checkpoint_and_log(monkeypatch, k):
 
         def write(path, obj):
             real(path, obj)
-            if str(path).endswith(C.CHECKPOINT_FILE):
+            if str(path).endswith(names.CHECKPOINT_FILE):
                 seen["n"] += 1
                 if seen["n"] == k:
                     monkeypatch.setattr(checkpoint.storage, "write_pickle_atomic", real)
@@ -166,8 +167,8 @@ def test_resume_after_crashes_matches_uninterrupted_run(tmp_path, tiny_data, fak
     assert final["next_epoch"] == config.controller_epochs and final["pending"] is None
     assert final["epoch_stats"] == ref_state["epoch_stats"]
     assert sorted(final["store"]["weights"]) == sorted(ref_state["store"]["weights"])
-    assert storage.read_json(resumed / C.STATUS_FILE)["status"] == "finished"
-    resumes = storage.read_json(resumed / C.CONFIG_FILE)["resumed"]
+    assert storage.read_json(resumed / names.STATUS_FILE)["status"] == "finished"
+    resumes = storage.read_json(resumed / names.CONFIG_FILE)["resumed"]
     assert len(resumes) == len(points)
 
 
@@ -202,7 +203,7 @@ def test_extending_the_budget_continues_the_same_sequences(tmp_path, tiny_data, 
         run(long.with_changes(controller_epochs=2), tiny_data, resume=short)
     run(long, tiny_data, resume=short)
     assert tokens_and_rewards(short) == expected
-    assert storage.read_json(short / C.CONFIG_FILE)["budget"] == long.budget
+    assert storage.read_json(short / names.CONFIG_FILE)["budget"] == long.budget
 
 
 def test_first_ctrl_c_stops_after_the_current_child(tmp_path, tiny_data, fake_children):
@@ -212,8 +213,8 @@ def test_first_ctrl_c_stops_after_the_current_child(tmp_path, tiny_data, fake_ch
     with pytest.raises(SearchInterrupted, match=r"after 2 of 9 children.*--resume 1"):
         run(config, tiny_data)
     event = storage.resolve_event(config.logs_dir)
-    assert len(storage.read_log(event / C.LOG_FILE)) == 2
-    assert storage.read_json(event / C.STATUS_FILE)["status"] == "interrupted"
+    assert len(storage.read_log(event / names.LOG_FILE)) == 2
+    assert storage.read_json(event / names.STATUS_FILE)["status"] == "interrupted"
     assert signal.getsignal(signal.SIGINT) is before  # the search restores the handler
 
 
@@ -224,7 +225,7 @@ def test_second_ctrl_c_stops_at_once(tmp_path, tiny_data, fake_children):
         run(config, tiny_data)
     event = storage.resolve_event(config.logs_dir)
     run(config, tiny_data, resume=event)
-    assert len(storage.read_log(event / C.LOG_FILE)) == config.budget
+    assert len(storage.read_log(event / names.LOG_FILE)) == config.budget
 
 
 def test_cli_ctrl_c_exits_130_with_resume_hint(tmp_path, runner, fake_children):
@@ -239,7 +240,7 @@ def test_cli_ctrl_c_exits_130_with_resume_hint(tmp_path, runner, fake_children):
     assert "Traceback" not in result.output + result.stderr
     result = runner.invoke(cli.main, ["search", "--resume", "--logs-dir", str(tmp_path / "L")])
     assert result.exit_code == 0, result.output + result.stderr
-    assert len(storage.read_log(tmp_path / "L" / "event1" / C.LOG_FILE)) == 4
+    assert len(storage.read_log(tmp_path / "L" / "event1" / names.LOG_FILE)) == 4
 
 
 @pytest.mark.parametrize("option, value", [("--dataset", "wine"), ("--seed", "5"),
@@ -288,10 +289,10 @@ def crashed_search(tmp_path, data, calls):
 
 def test_resume_refuses_a_missing_or_corrupt_checkpoint(tmp_path, tiny_data, fake_children):
     config, event = crashed_search(tmp_path, tiny_data, fake_children)
-    (event / C.CHECKPOINT_FILE).write_bytes(b"\x80\x04garbage")
+    (event / names.CHECKPOINT_FILE).write_bytes(b"\x80\x04garbage")
     with pytest.raises(NasError, match="checkpoint.pkl: .*corrupted"):
         run(config, tiny_data, resume=event)
-    (event / C.CHECKPOINT_FILE).unlink()
+    (event / names.CHECKPOINT_FILE).unlink()
     with pytest.raises(NasError, match="missing .*checkpoint.pkl"):
         run(config, tiny_data, resume=event)
 
@@ -309,7 +310,7 @@ def test_resume_refuses_changed_data_and_a_running_event(tmp_path, tiny_data, fa
         held.close()
     fake_children["crash_at"] = None
     run(config, tiny_data, resume=event)
-    assert len(storage.read_log(event / C.LOG_FILE)) == config.budget
+    assert len(storage.read_log(event / names.LOG_FILE)) == config.budget
 
 
 def test_interrupted_in_the_final_test_resumes_only_the_test(tmp_path, tiny_data, fake_children,
@@ -326,7 +327,7 @@ def test_interrupted_in_the_final_test_resumes_only_the_test(tmp_path, tiny_data
     trained = fake_children["n"]
     assert run(config, tiny_data, resume=event).test_accuracy == 0.25
     assert fake_children["n"] == trained  # no child trained again
-    assert storage.read_json(event / C.STATUS_FILE)["status"] == "finished"
+    assert storage.read_json(event / names.STATUS_FILE)["status"] == "finished"
     with pytest.raises(NasError, match="already finished"):
         run(config, tiny_data, resume=event)
 
@@ -342,7 +343,7 @@ def test_layer_files_write_only_what_changed_and_load_back(tmp_path):
     a, b = [np.ones((3, 2), "float32"), np.zeros(2, "float32")], [np.full(4, 2.0, "float32")]
     store = {("dense", 1): a, ("dense", 2): b}
     checkpoint.save(tmp_path, _state(store, best=(0.5, 0, a)), layers)
-    folder = tmp_path / C.CHECKPOINT_LAYERS_DIR
+    folder = tmp_path / names.CHECKPOINT_LAYERS_DIR
     first = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     assert len(first) == 2  # the best child's weights are layer a's: one file
     store[("dense", 2)] = [np.full(4, 3.0, "float32")]  # a child replaced one layer
@@ -356,12 +357,12 @@ def test_layer_files_write_only_what_changed_and_load_back(tmp_path):
     np.testing.assert_array_equal(loaded["store"]["weights"][("dense", 2)][0], np.full(4, 3.0))
     np.testing.assert_array_equal(loaded["best"][2][0], a[0])
     np.testing.assert_array_equal(loaded["pending"]["store"]["weights"][("dense", 1)][1], a[1])
-    assert (tmp_path / C.CHECKPOINT_FILE).stat().st_size < a[0].nbytes + 2000
+    assert (tmp_path / names.CHECKPOINT_FILE).stat().st_size < a[0].nbytes + 2000
 
 
 def test_missing_layer_file_is_a_one_line_error(tmp_path):
     checkpoint.save(tmp_path, _state({("dense", 1): [np.ones(3, "float32")]}))
-    for path in (tmp_path / C.CHECKPOINT_LAYERS_DIR).iterdir():
+    for path in (tmp_path / names.CHECKPOINT_LAYERS_DIR).iterdir():
         path.unlink()
     with pytest.raises(NasError, match="incomplete checkpoint: cannot read .*layers"):
         checkpoint.load(tmp_path)
@@ -369,7 +370,7 @@ def test_missing_layer_file_is_a_one_line_error(tmp_path):
 
 def test_checkpoints_with_inline_weights_still_load(tmp_path):
     state = _state({("dense", 1): [np.ones(3, "float32")]}, best=(0.5, 0, [np.ones(2)]))
-    storage.write_pickle_atomic(tmp_path / C.CHECKPOINT_FILE, {"format": 1, **state})
+    storage.write_pickle_atomic(tmp_path / names.CHECKPOINT_FILE, {"format": 1, **state})
     loaded = checkpoint.load(tmp_path)
     np.testing.assert_array_equal(loaded["store"]["weights"][("dense", 1)][0], np.ones(3))
     np.testing.assert_array_equal(loaded["best"][2][0], np.ones(2))

@@ -49,7 +49,7 @@ def test_encode_decode_round_trip_and_description():
 def test_every_choice_is_its_own_token_of_its_kind():
     space = CNNSpace(max_length=2)
     for kind in ("kernel", "filters", "stride", "pool", "skip"):
-        for value in space.choices[kind]:
+        for value in space.options[kind]:
             tok = space.token(kind, value)
             assert space.kind_of(tok) == kind and space.value(tok) == value
     assert space.kind_of(space.end_id) == "end" and space.vocab_size == space.end_id

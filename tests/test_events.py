@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-import CONSTANTS as C
 from mlpnas import storage
+from mlpnas.storage import names
 from tests.conftest import ROOT
 
 
@@ -15,10 +15,10 @@ def make_event(root, n, status, children=3, budget=4, failed=()):
     path = root / f"event{n}"
     path.mkdir(parents=True)
     entries = [[[1, 30], 0.5 + i / 10, None, {"failed": i in failed}] for i in range(children)]
-    storage.write_pickle_atomic(path / C.LOG_FILE, entries)
-    storage.write_json_atomic(path / C.CONFIG_FILE, {"dataset": {"name": "wine"}, "space": "mlp",
+    storage.write_pickle_atomic(path / names.LOG_FILE, entries)
+    storage.write_json_atomic(path / names.CONFIG_FILE, {"dataset": {"name": "wine"}, "space": "mlp",
                                                   "strategy": "rl", "budget": budget})
-    storage.write_json_atomic(path / C.STATUS_FILE, {"status": status})
+    storage.write_json_atomic(path / names.STATUS_FILE, {"status": status})
     return path
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import CONSTANTS as C
 from mlpnas import storage
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 from tests.conftest import ROOT
 
 
@@ -77,7 +77,7 @@ def test_cli_refuses_a_hostile_log_in_one_line(tmp_path, marker, runner):
 
     event = tmp_path / "L" / "event1"
     event.mkdir(parents=True)
-    (event / C.LOG_FILE).write_bytes(hostile_pickles(marker)["nested-in-entries"])
+    (event / names.LOG_FILE).write_bytes(hostile_pickles(marker)["nested-in-entries"])
     for args in (["top-n", "3"], ["plot-accuracy"]):
         result = runner.invoke(cli.main, args + ["--logs-dir", str(tmp_path / "L")])
         assert result.exit_code == 1
@@ -96,7 +96,7 @@ def test_own_and_mlpnas_values_still_load(mlpnas_logs):
     back = storage.safe_unpickle(pickle.dumps([entries, state], protocol=4))
     assert back[0][1][3]["error"] == "x"
     assert back[1]["weights"][("dense", 4, 8, "relu")][0].shape == (4, 8)
-    for path in sorted(mlpnas_logs.glob("event*/" + C.LOG_FILE)):
+    for path in sorted(mlpnas_logs.glob("event*/" + names.LOG_FILE)):
         assert len(storage.read_log(path)) > 0
 
 
@@ -109,7 +109,7 @@ def write_log(path: Path, n: int = 6) -> bytes:
 
 
 def test_truncated_log_names_the_file(tmp_path):
-    path = tmp_path / C.LOG_FILE
+    path = tmp_path / names.LOG_FILE
     data = write_log(path)
     for cut in range(0, len(data) - 1, 7):
         path.write_bytes(data[:cut])
@@ -119,7 +119,7 @@ def test_truncated_log_names_the_file(tmp_path):
 
 def test_corrupted_bytes_give_a_clear_error_or_a_valid_log(tmp_path):
     """Random byte changes: either a log that still reads, or a NasError; nothing else."""
-    path = tmp_path / C.LOG_FILE
+    path = tmp_path / names.LOG_FILE
     data = bytearray(write_log(path))
     rng = random.Random(0)
     errors = 0
@@ -146,7 +146,7 @@ def test_corrupted_bytes_give_a_clear_error_or_a_valid_log(tmp_path):
     (b"PK\x03\x04 this is a zip, not a pickle", "corrupted"),
 ])
 def test_malformed_logs(tmp_path, content, message):
-    path = tmp_path / C.LOG_FILE
+    path = tmp_path / names.LOG_FILE
     path.write_bytes(content)
     with pytest.raises(NasError, match=message):
         storage.read_log(path)
@@ -158,24 +158,24 @@ def test_broken_events_fail_alone(tmp_path, runner):
     root = tmp_path / "L"
     for n in (1, 2, 3, 4):
         (root / f"event{n}").mkdir(parents=True)
-        write_log(root / f"event{n}" / C.LOG_FILE)
-    (root / "event2" / C.LOG_FILE).unlink()
-    (root / "event3" / C.LOG_FILE).write_bytes(b"\x80\x04\x95garbage")
-    storage.write_json_atomic(root / "event4" / C.CONFIG_FILE, {"budget": 6})  # no status.json
+        write_log(root / f"event{n}" / names.LOG_FILE)
+    (root / "event2" / names.LOG_FILE).unlink()
+    (root / "event3" / names.LOG_FILE).write_bytes(b"\x80\x04\x95garbage")
+    storage.write_json_atomic(root / "event4" / names.CONFIG_FILE, {"budget": 6})  # no status.json
     result = runner.invoke(cli.main, ["events", "--logs-dir", str(root)])
     assert result.exit_code == 0
     lines = result.output.splitlines()[1:]
     assert [line.split()[0] for line in lines] == ["1", "2", "3", "4"]
     assert "6/?" in lines[0] and "broken" not in lines[0]
-    assert f"missing log file: {root / 'event2' / C.LOG_FILE}" in lines[1]
-    assert "broken" in lines[2] and str(root / "event3" / C.LOG_FILE) in lines[2]
-    assert f"missing file: {root / 'event4' / C.STATUS_FILE}" in lines[3]
+    assert f"missing log file: {root / 'event2' / names.LOG_FILE}" in lines[1]
+    assert "broken" in lines[2] and str(root / "event3" / names.LOG_FILE) in lines[2]
+    assert f"missing file: {root / 'event4' / names.STATUS_FILE}" in lines[3]
     for event, ok in (("1", True), ("2", False), ("3", False)):
         result = runner.invoke(cli.main, ["top-n", "2", "--event", event,
                                           "--logs-dir", str(root)])
         assert (result.exit_code == 0) == ok
         if not ok:
-            assert C.LOG_FILE in result.stderr and "Traceback" not in result.stderr
+            assert names.LOG_FILE in result.stderr and "Traceback" not in result.stderr
 
 
 def test_event_lock_is_exclusive_and_released(tmp_path):

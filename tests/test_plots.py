@@ -23,7 +23,7 @@ def test_distribution_heatmap_compare_predictions_write_pngs(event, tmp_path):
     paths = [plots.plot_distribution(event, tmp_path / "d.png"),
              plots.plot_choice_heatmap(event, choice_frequencies(event), tmp_path / "h.png"),
              plots.plot_compare([event, event], tmp_path / "c.png"),
-             plots.plot_predictions(event, tmp_path / "p.png")]
+             plots.plot_predictor(event, tmp_path / "p.png")]
     for path in paths:
         assert path.read_bytes().startswith(PNG)
 

@@ -17,9 +17,9 @@ import time
 
 import pytest
 
-import CONSTANTS as C
 from mlpnas.search import checkpoint
 from mlpnas import storage
+from mlpnas.storage import names
 from tests.conftest import ROOT
 
 pytest.importorskip("tensorflow")
@@ -50,7 +50,7 @@ def read_until_children(proc, k):
 
 def log_of(event_dir):
     return [(e.tokens, e.val_accuracy, e.meta["child_index"], e.meta["controller_epoch"])
-            for e in storage.read_log(event_dir / C.LOG_FILE)]
+            for e in storage.read_log(event_dir / names.LOG_FILE)]
 
 
 def test_sigkill_at_a_random_point_then_resume(tmp_path):
@@ -86,7 +86,7 @@ def test_sigkill_at_a_random_point_then_resume(tmp_path):
     assert [e[0] for e in final] == [e[0] for e in expected], note  # same sequences
     assert final == expected, note  # and the same rewards
     for path, pid in ((ref_dir, reference.pid), (event_dir, None)):
-        status = storage.read_json(path / C.STATUS_FILE)
+        status = storage.read_json(path / names.STATUS_FILE)
         assert status["status"] == "finished" and status["children"] == 4
         assert pid is None or status["pid"] == pid  # each process wrote only its own event
     assert checkpoint.load(event_dir)["next_epoch"] == 2

@@ -12,6 +12,7 @@ from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 from mlpnas.strategies.base import Strategy
 from tests.conftest import make_frame
 
@@ -52,12 +53,12 @@ def test_non_finite_loss_fails_the_child_and_a_streak_stops_the_search(tmp_path,
     with pytest.raises(NasError, match=r"stopped after 2 failed children in a row .*non-finite"):
         search_mod.MLPNAS(config, dataset=broken, strategy=SigmoidOnly()).search()
     event = storage.resolve_event(config.logs_dir)
-    entries = storage.read_log(event / C.LOG_FILE)
+    entries = storage.read_log(event / names.LOG_FILE)
     assert len(entries) == 2 and all(e.failed for e in entries)
     assert all(e.val_accuracy == C.FAILED_CHILD_REWARD for e in entries)
     assert "ChildTrainingError: non-finite training loss" in entries[0].meta["error"]
     assert "fit_evaluate" in entries[0].meta["traceback"]
-    status = storage.read_json(event / C.STATUS_FILE)
+    status = storage.read_json(event / names.STATUS_FILE)
     assert status["status"] == "failed" and "stopped after 2" in status["error"]
 
 
@@ -101,7 +102,7 @@ def test_cli_reports_the_streak_in_one_line(tmp_path, runner, monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 2  # the dataset line and the one-line error
     assert "stopped after 3 failed children in a row" in result.stderr
-    assert len(storage.read_log(tmp_path / "L" / "event1" / C.LOG_FILE)) == 3
+    assert len(storage.read_log(tmp_path / "L" / "event1" / names.LOG_FILE)) == 3
     result = runner.invoke(cli.main, ["events", "--logs-dir", str(tmp_path / "L")])
     assert "3/6" in result.output and "failed" in result.output
     result = runner.invoke(cli.main, ["top-n", "--logs-dir", str(tmp_path / "L")])

@@ -68,3 +68,26 @@ def test_analysis_of_a_cell_event(tmp_path):
     assert none["count"] == 2 and none["mean"] == pytest.approx((0.50 + 0.75) / 2)
     labels = {r["label"] for r in choice_frequencies(event, space)["positions"][0]["choices"]}
     assert labels == set(space.OPS)
+
+
+def test_cnn_choices_and_labels_name_the_layer_settings():
+    from mlpnas.spaces.cnn import CNNSpace
+
+    space = CNNSpace(max_length=3)
+    seq = space.encode([{"kernel": 3, "filters": 32, "stride": 1, "pool": 2},
+                        {"kernel": 5, "filters": 16, "stride": 2, "pool": 1, "inputs": [0]}])
+    choices = space.choices(seq)
+    assert ("depth", 2) in choices and ("skip connections", 1) in choices
+    assert choices.count(("kernel", 3)) == 1 and ("pool", 2) in choices
+    labels = [space.token_label(t, tok) for t, tok in enumerate(seq)]
+    assert labels[:4] == ["kernel 3", "filters 32", "stride 1", "pool 2x2"]
+    assert labels[8:] == ["skip from 0: yes", "end"]
+
+
+def test_grid_choices_and_labels_are_parameter_values():
+    from mlpnas.spaces.grid import GridSpace
+
+    space = GridSpace({"units": (16, 32), "lr": (0.1, 0.01)})
+    seq = [2, 3]
+    assert space.choices(seq) == [("units", 32), ("lr", 0.1)]
+    assert [space.token_label(t, tok) for t, tok in enumerate(seq)] == ["units=32", "lr=0.1"]

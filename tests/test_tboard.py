@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import CONSTANTS as C
 from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import prepare_tabular
@@ -13,6 +12,7 @@ from tests.conftest import make_frame
 
 pytest.importorskip("tensorflow")
 from mlpnas.search import loop as search_mod  # noqa: E402
+from mlpnas.storage import names  # noqa: E402
 from mlpnas.training.child import ChildOutcome  # noqa: E402
 from mlpnas.storage.tensorboard import ScalarWriter, read_scalars  # noqa: E402
 
@@ -29,8 +29,8 @@ def test_search_writes_scalars_per_controller_epoch(tmp_path, monkeypatch):
                           logs_dir=str(tmp_path / "L"))
     data = prepare_tabular(make_frame(60), "tiny", keep_columns=("score",))
     event = search_mod.MLPNAS(config, dataset=data).search().event_dir
-    scalars = read_scalars(event / C.TENSORBOARD_DIR)
-    epochs = storage.read_json(event / C.STATUS_FILE)["epochs"]
+    scalars = read_scalars(event / names.TENSORBOARD_DIR)
+    epochs = storage.read_json(event / names.STATUS_FILE)["epochs"]
     assert {"reward/mean", "reward/best_of_epoch", "reward/best_so_far", "controller/baseline",
             "controller/policy_loss", "controller/entropy"} <= set(scalars)
     assert [s for s, _ in scalars["reward/mean"]] == [0, 1]

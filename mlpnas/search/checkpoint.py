@@ -41,6 +41,7 @@ import CONSTANTS as C
 from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 
 FORMAT = 2  # 1: the weights inside checkpoint.pkl (still read)
 _KEYS = ("entries", "epoch_stats", "best", "store", "strategy", "next_epoch", "pending")
@@ -66,7 +67,7 @@ class LayerFiles:
     """
 
     def __init__(self, event_dir: str | os.PathLike) -> None:
-        self.dir = Path(event_dir) / C.CHECKPOINT_LAYERS_DIR
+        self.dir = Path(event_dir) / names.CHECKPOINT_LAYERS_DIR
         self._known: dict[int, tuple[list, str]] = {}  # id -> (the list, kept alive; name)
         self._used: dict[int, tuple[list, str]] = {}
 
@@ -110,7 +111,7 @@ def _with_refs(state: dict, layers: LayerFiles) -> dict:
 def _read_layers(event_dir: Path, ref: Any) -> list:
     if not (isinstance(ref, dict) and isinstance(ref.get(_REF), str)):
         return ref  # format 1: the arrays themselves
-    path = event_dir / C.CHECKPOINT_LAYERS_DIR / Path(ref[_REF]).name
+    path = event_dir / names.CHECKPOINT_LAYERS_DIR / Path(ref[_REF]).name
     try:
         data = path.read_bytes()
     except OSError:
@@ -143,15 +144,15 @@ def save(event_dir: str | os.PathLike, state: dict, layers: LayerFiles | None = 
     """
     event_dir = Path(event_dir)
     layers = layers or LayerFiles(event_dir)
-    storage.write_pickle_atomic(event_dir / C.CHECKPOINT_FILE,
+    storage.write_pickle_atomic(event_dir / names.CHECKPOINT_FILE,
                              {"format": FORMAT, **_with_refs(state, layers)})
-    storage.write_pickle_atomic(event_dir / C.LOG_FILE, state["entries"])
+    storage.write_pickle_atomic(event_dir / names.LOG_FILE, state["entries"])
     layers.prune()
 
 
 def require(event_dir: str | os.PathLike) -> Path:
     """The checkpoint's path; a clear error when the event has none."""
-    path = Path(event_dir) / C.CHECKPOINT_FILE
+    path = Path(event_dir) / names.CHECKPOINT_FILE
     if not path.exists():
         raise NasError(f"{Path(event_dir).name} cannot be resumed: missing {path} (written by "
                        "another tool or an older version?)")
@@ -192,7 +193,7 @@ def resume_config(logs_dir: str | os.PathLike, event: str | None, options: dict,
     """
     path = storage.resolve_event(logs_dir, event or None)
     require(path)
-    stored = SearchConfig.from_dict(storage.read_json(path / C.CONFIG_FILE).get("config", {}))
+    stored = SearchConfig.from_dict(storage.read_json(path / names.CONFIG_FILE).get("config", {}))
     changes, refused = {}, []
     for name in sorted(set(explicit) & set(options)):
         old, new = getattr(stored, name, None), options[name]
@@ -214,7 +215,7 @@ def resume_config(logs_dir: str | os.PathLike, event: str | None, options: dict,
 
 def check_dataset(event_dir: Path, summary: dict) -> None:
     """Refuse to resume on data that differs from the data the search started on."""
-    recorded = storage.read_json(event_dir / C.CONFIG_FILE).get("dataset", {})
+    recorded = storage.read_json(event_dir / names.CONFIG_FILE).get("dataset", {})
     old, new = recorded.get("fingerprint"), summary.get("fingerprint")
     if old and old != new:
         raise NasError(f"the data of {summary.get('name')} changed since {event_dir.name} "
@@ -223,7 +224,7 @@ def check_dataset(event_dir: Path, summary: dict) -> None:
 
 def resume_hint(event_dir: Path) -> str:
     """The command that resumes an event."""
-    number = event_dir.name[len(C.EVENT_PREFIX):]
+    number = event_dir.name[len(names.EVENT_PREFIX):]
     return f"nas search --resume {number} --logs-dir {event_dir.parent}"
 
 

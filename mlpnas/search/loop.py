@@ -33,6 +33,7 @@ from mlpnas import __version__
 from mlpnas.search import checkpoint
 from mlpnas import storage
 from mlpnas.analysis import predictor_quality as prediction
+from mlpnas.storage import names
 from mlpnas.strategies import screening
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import Dataset
@@ -100,7 +101,7 @@ class MLPNAS:
         self.strategy = strategy or make_strategy(self.config.strategy, self.space,
                                                   self.config, self.config.seed)
         self.store = WeightStore()
-        # Where children train (issue 6): in this process, worker processes or Ray tasks.
+        # Where children train: in this process, worker processes or Ray tasks.
         self.executor = executor or make_executor(self.space, self.dataset, self.config,
                                                   task=_train_child)
         self.progress = progress or (lambda line: None)
@@ -165,35 +166,35 @@ class MLPNAS:
         if self.config.tensorboard:
             from mlpnas.storage.tensorboard import ScalarWriter
 
-            self._board = ScalarWriter(self.event_dir / C.TENSORBOARD_DIR)
+            self._board = ScalarWriter(self.event_dir / names.TENSORBOARD_DIR)
         self.on_event(self.event_dir)
 
     def _restore(self) -> None:
         checkpoint.check_dataset(self.event_dir, self.dataset.summary())
         self.set_state(checkpoint.load(self.event_dir))
         done = self._pending is None and self._next_epoch >= self.config.controller_epochs
-        status = storage.read_json(self.event_dir / C.STATUS_FILE).get("status")
+        status = storage.read_json(self.event_dir / names.STATUS_FILE).get("status")
         if done and status == "finished":  # else only the final test is left to do
             raise NasError(f"{self.event_dir.name} is already finished ({len(self.entries)} "
                            "children); extend it with a larger --controller-epochs")
-        info = storage.read_json(self.event_dir / C.CONFIG_FILE)
+        info = storage.read_json(self.event_dir / names.CONFIG_FILE)
         info.setdefault("resumed", []).append({
             "command": " ".join(sys.argv), "children_done": len(self.entries),
             "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
         info.update(config=self.config.to_dict(), budget=self.config.budget)
-        storage.write_json_atomic(self.event_dir / C.CONFIG_FILE, info)
+        storage.write_json_atomic(self.event_dir / names.CONFIG_FILE, info)
         self._checkpoint()  # the log again equals the checkpoint's entries
         self._write_status("running")
 
     def _start_event(self) -> None:
-        storage.write_json_atomic(self.event_dir / C.CONFIG_FILE, {
+        storage.write_json_atomic(self.event_dir / names.CONFIG_FILE, {
             "config": self.config.to_dict(), "seed": self.config.seed,
             "budget": self.config.budget, "dataset": self.dataset.summary(),
             "space": self.space.name, "strategy": getattr(self.strategy, "name", "custom"),
             "versions": versions(), "command": " ".join(sys.argv),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
         if self.dataset.preprocessing is not None:
-            storage.write_json_atomic(self.event_dir / C.DATASET_FILE,
+            storage.write_json_atomic(self.event_dir / names.DATASET_FILE,
                                    self.dataset.preprocessing.to_dict())
         self._checkpoint()
         self._write_status("running")
@@ -203,7 +204,7 @@ class MLPNAS:
         if self._best is not None:
             acc, index, _ = self._best
             best = {"index": index, "val_accuracy": acc, "tokens": self.entries[index][0]}
-        storage.write_json_atomic(self.event_dir / C.STATUS_FILE, {
+        storage.write_json_atomic(self.event_dir / names.STATUS_FILE, {
             "status": status, "children": len(self.entries), "budget": self.config.budget,
             "best": best, "epochs": self.epoch_stats,
             "elapsed_seconds": self._elapsed(), "pid": os.getpid(), **extra})
@@ -263,8 +264,8 @@ class MLPNAS:
             with checkpoint.graceful_sigint("stopping after the current child is logged "
                                             "(Ctrl-C again to stop at once)") as stop:
                 for epoch in range(self._next_epoch, self.config.controller_epochs):
-                    # Predictions are made before any of these children trains (issue 4:
-                    # hybrid predictor; None without one), and may pick which ones train.
+                    # Predictions are made before any of these children trains (None without
+                    # a predictor), and may pick which ones train.
                     plan = self._epoch_plan(epoch)
                     rewards = [e[1] for e in self.entries[self._pending["first_index"]:]]
                     todo = plan.train[len(rewards):]
@@ -289,10 +290,10 @@ class MLPNAS:
         finally:
             self._close()
         acc, index, _ = self._best if self._best else (float("nan"), -1, None)
-        return SearchResult(self.event_dir, storage.read_log(self.event_dir / C.LOG_FILE),
+        return SearchResult(self.event_dir, storage.read_log(self.event_dir / names.LOG_FILE),
                             index, acc, test_acc)
 
-    # --- screening and predictor quality (issue 4) ------------------------------------------
+    # --- screening and predictor quality ----------------------------------------------------
 
     def _plan_epoch(self, epoch: int) -> screening.EpochPlan:
         """This epoch's candidates and which of them to train (mlpnas.strategies.screening)."""
