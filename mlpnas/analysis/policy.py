@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import CONSTANTS as C
+from mlpnas.storage import names
 
 COLUMNS = ("epoch", "kl", "policy_steps", "entropy", "distinct", "mean_reward", "max_reward")
 
 
 def policy_updates(event_dir: str | Path) -> list[dict]:
     """One row per controller epoch with the columns the strategy reported (may be empty)."""
-    path = Path(event_dir) / C.STATUS_FILE
+    path = Path(event_dir) / names.STATUS_FILE
     try:
         epochs = json.loads(path.read_text()).get("epochs") or []
     except (OSError, ValueError, AttributeError):
