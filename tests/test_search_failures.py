@@ -79,7 +79,8 @@ def test_failures_get_the_worst_reward_and_the_search_goes_on(tmp_path, tiny_dat
     monkeypatch.setattr(search_mod.MLPNAS, "_test_best", lambda self: None)
     nas = search_mod.MLPNAS(config_for(tmp_path, max_consecutive_failures=3), dataset=tiny_data)
     real_tell = nas.strategy.tell
-    nas.strategy.tell = lambda seqs, rewards: told.append(list(rewards)) or real_tell(seqs, rewards)
+    nas.strategy.tell = lambda seqs, rewards, **kw: told.append(list(rewards)) or real_tell(
+        seqs, rewards, **kw)
     result = nas.search()
     assert [e.failed for e in result.entries] == [True, True, False, True, False, False]
     assert "MemoryError: out of host memory" in result.entries[0].meta["error"]
