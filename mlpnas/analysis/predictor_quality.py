@@ -23,7 +23,7 @@ import numpy as np
 
 from mlpnas.analysis.summary import epoch_of, order_warning
 from mlpnas.errors import NasError
-from mlpnas.storage import LogEntry, normalize_entry
+from mlpnas.storage import LogEntry
 from mlpnas.storage.events import Event
 
 
@@ -68,9 +68,8 @@ def _pairs(entries: Sequence[LogEntry], mask: np.ndarray) -> tuple[list, list]:
     return [e.predicted_accuracy for e in chosen], [e.val_accuracy for e in chosen]
 
 
-def epoch_quality(raw_entries: Sequence[Sequence], epoch: int) -> dict[str, float | None]:
+def epoch_quality(entries: Sequence[LogEntry], epoch: int) -> dict[str, float | None]:
     """The predictor's MAE and tau on one epoch's unseen children (for status.json)."""
-    entries = [normalize_entry(i, raw) for i, raw in enumerate(raw_entries)]
     epochs = np.asarray([e.controller_epoch for e in entries], dtype=int)
     q = quality(*_pairs(entries, _scored(entries, epochs) & (epochs == epoch)))
     return {"predictor_n": float(q["n"]), "predictor_mae": q["mae"], "predictor_tau": q["tau"]}

@@ -1,16 +1,17 @@
 """Resume state of a search, and stopping a search cleanly. No TensorFlow.
 
-A search's whole state (log entries, weight store, best child, strategy state with its
-RNG, per-epoch statistics, and the sequences already sampled for the current epoch)
-is one plain dict (`MLPNAS.get_state`). It is written to <event>/checkpoint.pkl
+A search's whole state (its LogEntry records, weight store, best child, strategy state
+with its RNG, per-epoch statistics, and the sequences already sampled for the current
+epoch) is one plain dict (`MLPNAS.get_state`). It is written to <event>/checkpoint.pkl
 atomically after every child and at every controller-epoch boundary:
 
     epoch e starts: ask + predict          -> checkpoint (pending = e's sequences)
     each child trained                     -> checkpoint, then nas_data.pkl
     tell (controller update)               -> checkpoint (pending = None, next epoch e+1)
 
-The checkpoint is written BEFORE the log, and holds the entries itself, so a SIGKILL
-anywhere leaves a checkpoint that has every child the log has (at most one more).
+Both files hold each record in the log's list shape (`LogEntry.to_raw`); `load` gives
+records back. The checkpoint is written BEFORE the log, and holds the entries itself, so
+a SIGKILL anywhere leaves a checkpoint that has every child the log has (at most one more).
 Resuming restores that state and rewrites the log from it: no logged child is trained
 again, none is lost, and the sequences sampled afterwards are the ones an uninterrupted
 run samples (each child is seeded by its index, so it also trains the same way).
@@ -98,7 +99,8 @@ class LayerFiles:
 
 
 def _with_refs(state: dict, layers: LayerFiles) -> dict:
-    out = {**state, "store": layers.store_refs(state["store"])}
+    out = {**state, "entries": [entry.to_raw() for entry in state["entries"]],
+           "store": layers.store_refs(state["store"])}
     pending = state.get("pending")
     if pending is not None and "store" in pending:
         out["pending"] = {**pending, "store": layers.store_refs(pending["store"])}
@@ -146,7 +148,7 @@ def save(event_dir: str | os.PathLike, state: dict, layers: LayerFiles | None = 
     layers = layers or LayerFiles(event_dir)
     storage.write_pickle_atomic(event_dir / names.CHECKPOINT_FILE,
                              {"format": FORMAT, **_with_refs(state, layers)})
-    storage.write_pickle_atomic(event_dir / names.LOG_FILE, state["entries"])
+    storage.write_log(event_dir / names.LOG_FILE, state["entries"])
     layers.prune()
 
 
@@ -172,6 +174,8 @@ def load(event_dir: str | os.PathLike) -> dict:
     missing = [k for k in _KEYS if k not in state]
     if missing or not isinstance(state["entries"], list):
         raise NasError(f"{path}: incomplete checkpoint (missing {', '.join(missing) or 'entries'})")
+    state["entries"] = [storage.LogEntry.from_raw(i, raw, str(path))
+                        for i, raw in enumerate(state["entries"])]
     return _resolve(Path(event_dir), state)
 
 
