@@ -205,7 +205,7 @@ SEED = 0
 # --- Tabular search space and long-trained children --------------------------------------
 # `--space tabular`: depth first, then (units, dropout) per layer, then the training choices.
 TABULAR_DEPTHS = (1, 2, 3, 4)
-TABULAR_UNITS = (64, 128, 256, 512, 1024)
+TABULAR_UNITS = (64, 128, 256, 512)
 TABULAR_DROPOUTS = (0.0, 0.1, 0.3)
 TABULAR_BATCH_NORM = (False, True)
 # Residual connections between consecutive dense layers of the same width.
@@ -217,19 +217,21 @@ TABULAR_BATCH_SIZES = (64, 128, 256)
 TABULAR_WEIGHT_DECAYS = (0.0, 0.001, 0.01, 0.1)
 # A child trains until its validation ACCURACY has not improved for this many epochs
 # (the best epoch's weights are restored and scored), or until --child-epochs.
-TABULAR_PATIENCES = (10, 25)
+TABULAR_PATIENCES = (20, 40)
 # The tabular space's defaults for --child-epochs (the epoch cap), --controller-epochs and
 # --samples-per-epoch: fewer children than other spaces, each trained to convergence.
-TABULAR_MAX_EPOCHS = 120
+TABULAR_MAX_EPOCHS = 150
 TABULAR_CONTROLLER_EPOCHS = 3
-TABULAR_SAMPLES_PER_EPOCH = 5
+TABULAR_SAMPLES_PER_EPOCH = 4
 # Learning-rate schedule over --child-epochs: constant, or cosine decay to zero.
 TABULAR_SCHEDULES = ("constant", "cosine")
 # Batch-norm momentum of tabular children (their moving statistics must settle within
 # the first epochs, which early stopping scores too).
 TABULAR_BN_MOMENTUM = 0.9
 # `nas export --ensemble K`: models retrained and averaged into the exported file (their
-# mean probability); 1 exports the single chosen architecture.
+# mean probability); 1 exports the single chosen architecture. Events of the tabular
+# space default to TABULAR_EXPORT_ENSEMBLE (fewer when the search has fewer).
 EXPORT_ENSEMBLE = 1
+TABULAR_EXPORT_ENSEMBLE = 3
 # Search space of `nas search` when --space is not given (tabular data and CSVs).
 DEFAULT_SPACE = "tabular"

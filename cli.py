@@ -459,9 +459,11 @@ def events_command(logs_dir, as_json) -> None:
 @click.option("--epochs", type=POSITIVE, default=None,
               help="Training epochs (default: the best epoch the search found for the "
                    "architecture, else the event's --child-epochs).")
-@click.option("--ensemble", type=POSITIVE, default=C.EXPORT_ENSEMBLE, show_default=True,
+@click.option("--ensemble", type=POSITIVE, default=None,
               help="Average the probabilities of K models: the architecture of --rank and "
-                   "the next K-1 distinct ones, each retrained.")
+                   "the next K-1 distinct ones, each retrained (default: "
+                   f"{C.TABULAR_EXPORT_ENSEMBLE} for the tabular space, at most as many as "
+                   f"it found; else {C.EXPORT_ENSEMBLE}).")
 @click.option("--same-architecture", is_flag=True,
               help="With --ensemble K: K seeds of the --rank architecture instead.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False),

@@ -26,7 +26,7 @@ from mlpnas.data.tabular import Dataset, Preprocessing, drop_index_column, read_
 from mlpnas.errors import NasError
 from mlpnas.data import load_search_dataset
 from mlpnas.storage.events import Event, load_event
-from mlpnas.spaces import make_space
+from mlpnas.spaces import make_space, space_info
 
 FORMAT = 1
 
@@ -53,9 +53,16 @@ def _search_config(event: Event) -> SearchConfig:
     return SearchConfig.from_dict(event.config["config"])
 
 
-def _members(event: Event, rank: int, ensemble: int, same_architecture: bool) -> list[dict]:
+def _members(event: Event, space: str, rank: int, ensemble: int | None,
+             same_architecture: bool) -> list[dict]:
     """The rank-th best architecture and the next distinct ones, `ensemble` in all (or the
-    rank-th best `ensemble` times); each row gets the seed offset of its member."""
+    rank-th best `ensemble` times); each row gets the seed offset of its member.
+
+    `ensemble` None: the space's default number, or fewer when fewer were found.
+    """
+    default = ensemble is None
+    if default:
+        ensemble = space_info(space).export_ensemble
     if ensemble < 1:
         raise NasError(f"--ensemble must be at least 1, got {ensemble}")
     rows = top_n(event, len(event.entries) or 1)
@@ -67,7 +74,7 @@ def _members(event: Event, rank: int, ensemble: int, same_architecture: bool) ->
     for row in rows[rank - 1:]:
         distinct.setdefault(tuple(row["tokens"]), row)
     chosen = list(distinct.values())[:ensemble]
-    if len(chosen) < ensemble:
+    if len(chosen) < ensemble and not default:
         raise NasError(f"--ensemble {ensemble}: {event.name} has only {len(chosen)} distinct "
                        f"trained architectures from rank {rank} on (or use "
                        "--same-architecture)")
@@ -100,13 +107,13 @@ def member_epochs(config: SearchConfig, row: dict, epochs: int | None) -> int:
 
 def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | os.PathLike,
                  rank: int = C.EXPORT_RANK, epochs: int | None = None,
-                 ensemble: int = C.EXPORT_ENSEMBLE,
+                 ensemble: int | None = None,
                  same_architecture: bool = False) -> ExportResult:
     """Retrain the rank-th best architecture (or an ensemble) of an event on train + val;
-    save it; test it once."""
+    save it; test it once. `ensemble` None: the search space's default."""
     ev = load_event(logs_dir, event)
     config, path = _search_config(ev), _output_path(output)
-    rows = _members(ev, rank, ensemble, same_architecture)
+    rows = _members(ev, config.space, rank, ensemble, same_architecture)
     data = _search_data(config, ev)
     members = [{"tokens": row["tokens"], "description": row["description"],
                 "epochs": member_epochs(config, row, epochs), "seed": config.seed + row["member"],

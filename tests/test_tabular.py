@@ -195,7 +195,8 @@ def searched(tmp_path_factory):
     runner = CliRunner()
     result = runner.invoke(cli.main, ["search", "--dataset", "iris", "--logs-dir", str(root),
                                       "--strategy", "random", "--controller-epochs", "1",
-                                      "--samples-per-epoch", "3", "--child-epochs", "20"])
+                                      "--samples-per-epoch", str(C.TABULAR_EXPORT_ENSEMBLE + 1),
+                                      "--child-epochs", "20"])
     assert result.exit_code == 0, result.output
     return root, runner
 
@@ -215,7 +216,8 @@ def test_default_search_is_tabular_and_analysable(searched):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args,members", [([], 1), (["--ensemble", "2"], 2),
+@pytest.mark.parametrize("args,members", [([], C.TABULAR_EXPORT_ENSEMBLE),
+                                          (["--ensemble", "1"], 1), (["--ensemble", "2"], 2),
                                           (["--ensemble", "2", "--same-architecture"], 2)])
 def test_export_retrains_for_the_found_epochs_and_averages_an_ensemble(searched, args,
                                                                        members, tmp_path):

@@ -38,6 +38,8 @@ class SpaceInfo:
     help: str
     # Search settings (SearchConfig fields) this space defaults to when not given.
     defaults: dict = field(default_factory=dict)
+    # Models `nas export` averages by default (at most as many distinct ones as were found).
+    export_ensemble: int = C.EXPORT_ENSEMBLE
 
     def build_function(self) -> Callable:
         """The model builder: (space, seq, input_shape, n_classes, augment) -> Child."""
@@ -53,7 +55,8 @@ SPACES: dict[str, SpaceInfo] = {
                          "convergence (tabular data)",
                          {"child_epochs": C.TABULAR_MAX_EPOCHS, "one_shot": False,
                           "controller_epochs": C.TABULAR_CONTROLLER_EPOCHS,
-                          "samples_per_epoch": C.TABULAR_SAMPLES_PER_EPOCH}),
+                          "samples_per_epoch": C.TABULAR_SAMPLES_PER_EPOCH},
+                         C.TABULAR_EXPORT_ENSEMBLE),
     "cnn": SpaceInfo(CNNSpace, "image", "mlpnas.training.cnn:build_cnn",
                      "layer-by-layer CNNs, Zoph & Le 2016 (images)"),
     "cell": SpaceInfo(CellSpace, "image", "mlpnas.training.cnn:build_cell_network",
