@@ -21,7 +21,7 @@ from mlpnas.strategies.random import RandomStrategy
 
 def _seq(space: TabularSpace, layers=((512, 0.0), (512, 0.0)), **changes):
     training = {"batch_norm": False, "residual": False, "learning_rate": 0.003,
-                "batch_size": 128, "weight_decay": 0.0, "patience": 10,
+                "batch_size": 128, "weight_decay": 0.0, "patience": C.TABULAR_PATIENCES[0],
                 "schedule": "constant", **changes}
     return space.encode(list(layers), **training)
 
@@ -41,14 +41,15 @@ def test_random_sampling_explores_every_depth_equally():
 def test_encode_parse_and_training_options_round_trip():
     space = TabularSpace()
     seq = _seq(space, [(64, 0.1), (256, 0.3), (256, 0.0)], batch_norm=True, residual=True,
-               learning_rate=0.01, batch_size=64, weight_decay=0.01, patience=25,
+               learning_rate=0.01, batch_size=64, weight_decay=0.01, patience=C.TABULAR_PATIENCES[-1],
                schedule="cosine")
     assert space.is_complete(seq) and len(seq) == space.length(3)
     layers, training = space.parse(seq)
     assert layers == [(64, 0.1), (256, 0.3), (256, 0.0)]
     assert training["batch norm"] is True and training["schedule"] == "cosine"
     assert space.training_options(seq) == {"learning_rate": 0.01, "batch_size": 64,
-                                           "weight_decay": 0.01, "patience": 25,
+                                           "weight_decay": 0.01,
+                                           "patience": C.TABULAR_PATIENCES[-1],
                                            "schedule": "cosine"}
 
 
@@ -61,8 +62,12 @@ def test_choices_and_labels_are_readable():
     assert space.token_label(0, seq[0]) == "depth 1"
     assert space.token_label(4, seq[4]) == "residual off"
     text = space.describe(seq, 3)
-    assert "128 (dropout 0.3)" in text and "lr 0.001" in text and "patience 10" in text
-    assert space.decode(seq, 3)[:2] == [(128, "dropout 0.3"), (3, "softmax")]
+    assert "128 (dropout 0.3)" in text and "lr 0.001" in text
+    assert f"patience {C.TABULAR_PATIENCES[0]}" in text
+    assert space.decode(seq, 3) == [(128, "relu, dropout 0.3"), (3, "softmax")]
+    residual = _seq(space, [(64, 0.0), (64, 0.1)], residual=True, batch_norm=True)
+    assert space.decode(residual) == [(64, "relu, batch norm"),
+                                      (64, "relu, batch norm, dropout 0.1, residual"), "softmax"]
 
 
 @pytest.mark.parametrize("mutate", [
@@ -177,7 +182,7 @@ def test_a_child_logs_the_epochs_it_trained():
 
     data = load_dataset("iris", None, (), 0)
     space = make_space("tabular")
-    seq = _seq(space, [(64, 0.0)], patience=10)
+    seq = _seq(space, [(64, 0.0)])
     config = SearchConfig(dataset="iris", space="tabular", child_epochs=40, one_shot=False)
     outcome = train_child(space, seq, 0, data, config, None)
     meta = outcome.meta

@@ -143,10 +143,20 @@ class TabularSpace(SearchSpace):
         return layers, {k: self.value(k, t) for k, t in zip(self.training, tail)}
 
     def decode(self, seq: Sequence[int], n_classes: int | None = None) -> list:
+        """The layers, the output last: (units, "relu, batch norm, dropout 0.1, residual").
+
+        How the network trains (learning rate, batch size...) is in `describe`.
+        """
         layers, training = self.parse(seq)
-        out: list = [(units, f"dropout {rate:g}" if rate else "relu") for units, rate in layers]
+        out: list = []
+        width = None
+        for units, rate in layers:
+            parts = ["relu"] + ["batch norm"] * bool(training["batch norm"])
+            parts += [f"dropout {rate:g}"] * bool(rate)
+            parts += ["residual"] * bool(training["residual"] and width == units)
+            out.append((units, ", ".join(parts)))
+            width = units
         out.append((n_classes, "softmax") if n_classes else "softmax")
-        out += [f"{k}={_on_off(v)}" for k, v in training.items()]
         return out
 
     def describe(self, seq: Sequence[int], n_classes: int | None = None) -> str:

@@ -17,7 +17,7 @@ tf, keras = import_tf()
 def build_tabular(space: TabularSpace, seq: Sequence[int], input_shape: int | Sequence[int],
                   n_classes: int, augment: bool = False) -> Child:
     """Dense ReLU layers (batch norm before the ReLU, dropout after it, a residual sum
-    around each layer whose input has its width) and a softmax output.
+    around each layer whose previous dense layer has its width) and a softmax output.
 
     Children of this space train long and from scratch, so no layer takes part in
     one-shot weight transfer (the Child has no weight-store keys): the score of a child
@@ -25,7 +25,7 @@ def build_tabular(space: TabularSpace, seq: Sequence[int], input_shape: int | Se
     """
     layers, training = space.parse(seq)
     inputs = keras.Input((int(np.prod(input_shape)),), name="features")
-    x, width = inputs, int(np.prod(input_shape))
+    x, width = inputs, None  # residual sums join dense layers, never the raw inputs
     for i, (units, rate) in enumerate(layers):
         batch_norm = bool(training["batch norm"])
         h = keras.layers.Dense(units, activation=None if batch_norm else "relu",
