@@ -205,16 +205,16 @@ SEED = 0
 # --- Tabular search space and long-trained children --------------------------------------
 # `--space tabular`: depth first, then (units, dropout) per layer, then the training choices.
 TABULAR_DEPTHS = (1, 2, 3, 4)
-TABULAR_UNITS = (64, 128, 256, 512)
-TABULAR_DROPOUTS = (0.0, 0.1, 0.3)
+TABULAR_UNITS = (128, 256, 512)
+TABULAR_DROPOUTS = (0.0, 0.1, 0.2)
 TABULAR_BATCH_NORM = (False, True)
 # Residual connections between consecutive dense layers of the same width.
 TABULAR_RESIDUAL = (False, True)
 # Adam's learning rate, a log grid.
-TABULAR_LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01)
+TABULAR_LEARNING_RATES = (0.001, 0.003, 0.01)
 TABULAR_BATCH_SIZES = (64, 128, 256)
 # Decoupled weight decay (AdamW, Keras' arithmetic: w -= learning rate * decay * w per step).
-TABULAR_WEIGHT_DECAYS = (0.0, 0.001, 0.01, 0.1)
+TABULAR_WEIGHT_DECAYS = (0.0, 0.001, 0.01)
 # A child trains until its validation ACCURACY has not improved for this many epochs
 # (the best epoch's weights are restored and scored), or until --child-epochs.
 TABULAR_PATIENCES = (20, 40)

@@ -15,13 +15,20 @@ import CONSTANTS as C
 import cli
 from mlpnas.errors import NasError
 from mlpnas.spaces import make_space, with_space_defaults
-from mlpnas.spaces.tabular import TabularSpace
+from mlpnas.spaces.tabular import TRAINING_CHOICES, TabularSpace
 from mlpnas.strategies.random import RandomStrategy
+
+
+def _space() -> TabularSpace:
+    """A space with fixed grids (the tests do not depend on the defaults in CONSTANTS)."""
+    training = {**TRAINING_CHOICES, "learning rate": (0.001, 0.003, 0.01),
+                "batch size": (64, 128), "weight decay": (0.0, 0.01), "patience": (10, 25)}
+    return TabularSpace(units=(64, 128, 256, 512), dropouts=(0.0, 0.1, 0.3), training=training)
 
 
 def _seq(space: TabularSpace, layers=((512, 0.0), (512, 0.0)), **changes):
     training = {"batch_norm": False, "residual": False, "learning_rate": 0.003,
-                "batch_size": 128, "weight_decay": 0.0, "patience": C.TABULAR_PATIENCES[0],
+                "batch_size": 128, "weight_decay": 0.0, "patience": space.values["patience"][0],
                 "schedule": "constant", **changes}
     return space.encode(list(layers), **training)
 
@@ -39,22 +46,21 @@ def test_random_sampling_explores_every_depth_equally():
 
 
 def test_encode_parse_and_training_options_round_trip():
-    space = TabularSpace()
+    space = _space()
     seq = _seq(space, [(64, 0.1), (256, 0.3), (256, 0.0)], batch_norm=True, residual=True,
-               learning_rate=0.01, batch_size=64, weight_decay=0.01, patience=C.TABULAR_PATIENCES[-1],
+               learning_rate=0.01, batch_size=64, weight_decay=0.01, patience=25,
                schedule="cosine")
     assert space.is_complete(seq) and len(seq) == space.length(3)
     layers, training = space.parse(seq)
     assert layers == [(64, 0.1), (256, 0.3), (256, 0.0)]
     assert training["batch norm"] is True and training["schedule"] == "cosine"
     assert space.training_options(seq) == {"learning_rate": 0.01, "batch_size": 64,
-                                           "weight_decay": 0.01,
-                                           "patience": C.TABULAR_PATIENCES[-1],
+                                           "weight_decay": 0.01, "patience": 25,
                                            "schedule": "cosine"}
 
 
 def test_choices_and_labels_are_readable():
-    space = TabularSpace()
+    space = _space()
     seq = _seq(space, [(128, 0.3)], learning_rate=0.001)
     choices = dict(space.choices(seq))
     assert choices["depth"] == 1 and choices["units"] == 128 and choices["dropout"] == 0.3
@@ -63,7 +69,7 @@ def test_choices_and_labels_are_readable():
     assert space.token_label(4, seq[4]) == "residual off"
     text = space.describe(seq, 3)
     assert "128 (dropout 0.3)" in text and "lr 0.001" in text
-    assert f"patience {C.TABULAR_PATIENCES[0]}" in text
+    assert "patience 10" in text
     assert space.decode(seq, 3) == [(128, "relu, dropout 0.3"), (3, "softmax")]
     residual = _seq(space, [(64, 0.0), (64, 0.1)], residual=True, batch_norm=True)
     assert space.decode(residual) == [(64, "relu, batch norm"),
@@ -77,7 +83,7 @@ def test_choices_and_labels_are_readable():
     lambda s: s[:1] + [s[2]] + s[2:],       # a dropout where a width goes
 ])
 def test_invalid_sequences_are_refused(mutate):
-    space = TabularSpace()
+    space = _space()
     bad = mutate(_seq(space))
     assert not space.is_valid(bad)
     with pytest.raises(NasError):
@@ -86,7 +92,7 @@ def test_invalid_sequences_are_refused(mutate):
 
 def test_encoding_a_value_outside_the_grid_is_an_error():
     with pytest.raises(NasError, match="not a units choice"):
-        _seq(TabularSpace(), [(7, 0.0)])
+        _seq(_space(), [(7, 0.0)])
 
 
 def test_space_defaults_fill_only_options_not_given():
@@ -113,14 +119,14 @@ def _model(seq, space=None):
     from mlpnas.training.tf_setup import seed_everything
 
     seed_everything(0)
-    space = space or TabularSpace()
+    space = space or _space()
     return build_tabular(space, seq, (5,), 3).model
 
 
 def test_plain_children_take_the_fast_path_and_others_keras():
     from mlpnas.training.densefit import dense_stack
 
-    space = TabularSpace()
+    space = _space()
     assert dense_stack(_model(_seq(space, [(64, 0.1), (64, 0.0)]))) is not None
     residual = _model(_seq(space, [(64, 0.0), (64, 0.0), (128, 0.0)], residual=True))
     assert dense_stack(residual) is None
@@ -135,7 +141,7 @@ def test_patience_stops_early_and_scores_the_restored_best_epoch(batch_norm):
     from mlpnas.training.trainer import accuracy, fit_evaluate
 
     x, y, xv, yv = _data()
-    model = _model(_seq(TabularSpace(), [(64, 0.0)], batch_norm=batch_norm))
+    model = _model(_seq(_space(), [(64, 0.0)], batch_norm=batch_norm))
     result = fit_evaluate(model, x, y, xv, yv, epochs=200, batch_size=32, learning_rate=0.01,
                           patience=3)
     accs = result.history["val_accuracy"]
@@ -149,7 +155,7 @@ def test_without_patience_every_epoch_trains_and_the_last_is_scored():
     from mlpnas.training.trainer import accuracy, fit_evaluate
 
     x, y, xv, yv = _data()
-    model = _model(_seq(TabularSpace(), [(64, 0.0)]))
+    model = _model(_seq(_space(), [(64, 0.0)]))
     result = fit_evaluate(model, x, y, xv, yv, epochs=6, batch_size=32, learning_rate=0.01)
     assert result.epochs_run == 6 and result.best_epoch == 6
     assert accuracy(model, xv, yv) == pytest.approx(result.history["val_accuracy"][-1])
@@ -160,7 +166,7 @@ def test_weight_decay_and_cosine_schedule_match_keras_on_both_paths():
 
     x, y, xv, yv = _data()
     perms = trainer.epoch_permutations(len(y), 3, seed=1)
-    seq = _seq(TabularSpace(), [(64, 0.0), (128, 0.0)])
+    seq = _seq(_space(), [(64, 0.0), (128, 0.0)])
     fast, slow = _model(seq), _model(seq)
     options = {"weight_decay": 0.05, "schedule": "cosine"}
     _, fast_acc = densefit.train_dense_stack(densefit.dense_stack(fast), x, y, xv, yv, perms,
@@ -182,7 +188,10 @@ def test_a_child_logs_the_epochs_it_trained():
 
     data = load_dataset("iris", None, (), 0)
     space = make_space("tabular")
-    seq = _seq(space, [(64, 0.0)])
+    seq = space.encode([(C.TABULAR_UNITS[0], 0.0)], batch_norm=False, residual=False,
+                       **{k.replace(" ", "_"): space.values[k][0]
+                          for k in ("learning rate", "batch size", "weight decay", "patience",
+                                    "schedule")})
     config = SearchConfig(dataset="iris", space="tabular", child_epochs=40, one_shot=False)
     outcome = train_child(space, seq, 0, data, config, None)
     meta = outcome.meta
