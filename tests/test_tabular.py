@@ -209,7 +209,7 @@ def searched(tmp_path_factory):
     runner = CliRunner()
     result = runner.invoke(cli.main, ["search", "--dataset", "iris", "--logs-dir", str(root),
                                       "--strategy", "random", "--controller-epochs", "1",
-                                      "--samples-per-epoch", str(C.TABULAR_EXPORT_ENSEMBLE + 1),
+                                      "--samples-per-epoch", str(C.ANALYZE_MIN_CHILDREN),
                                       "--child-epochs", "20"])
     assert result.exit_code == 0, result.output
     return root, runner
@@ -227,6 +227,11 @@ def test_default_search_is_tabular_and_analysable(searched):
     result = runner.invoke(cli.main, ["top-n", "3", "--logs-dir", str(root), "--json"])
     rows = json.loads(result.output)
     assert all("best_epoch" in row and "lr " in row["description"] for row in rows)
+    result = runner.invoke(cli.main, ["analyze", "--logs-dir", str(root), "--json",
+                                      "--output", str(root / "choices.png")])
+    assert result.exit_code == 0, result.output
+    measured = {row["choice"] for row in json.loads(result.output)["effects"]}
+    assert {"depth", "learning rate", "batch size", "patience"} <= measured
 
 
 @pytest.mark.slow
