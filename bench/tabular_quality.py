@@ -149,9 +149,24 @@ def run_trees(train: pd.DataFrame, test: pd.DataFrame, label: str, seed: int) ->
     return out
 
 
+def _without_tensorboard() -> None:
+    """KerasTuner imports tensorboard's hparams API in every trial, used only with a
+    TensorBoard callback (none here); stand in for it when tensorboard is not installed
+    (installing it would change what `tf.summary` is for the rest of the environment)."""
+    import importlib.util
+    import types
+
+    if importlib.util.find_spec("tensorboard") is not None:
+        return
+    for name in ("tensorboard", "tensorboard.plugins", "tensorboard.plugins.hparams",
+                 "tensorboard.plugins.hparams.api"):
+        sys.modules.setdefault(name, types.ModuleType(name))
+
+
 def run_tuner(train_file: Path, test: pd.DataFrame, label: str, seed: int, work: Path,
               quick: bool) -> dict:
     """KerasTuner RandomSearch: as many trials as the search trains children, same epoch cap."""
+    _without_tensorboard()
     import keras_tuner as kt
 
     from mlpnas.data.tabular import load_dataset
