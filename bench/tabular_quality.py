@@ -14,7 +14,8 @@ categorical columns and missing values. Prints one row per (data set, seed), the
 the wall times and, last, the mean accuracy difference nas - HGB.
 
     python bench/tabular_quality.py [--datasets wine-quality,iris] [--seeds 1,2,3]
-                                    [--quick] [--no-tuner] [--json results.json]
+                                    [--quick] [--no-tuner] [--space mlp]
+                                    [--json results.json]
 
 Seeds 1, 2, 3 are the report seeds; seed 0 was used while choosing the defaults.
 --quick: a tiny search and tuner budget (a smoke test, not a measurement).
@@ -99,12 +100,12 @@ def _cli(args: list[str], cwd: Path) -> tuple[str, float]:
 
 
 def run_nas(train: Path, test: pd.DataFrame, label: str, seed: int, work: Path,
-            quick: bool) -> dict:
+            quick: bool, space: str | None = None) -> dict:
     """Default search on the train file, export, predict the test rows; accuracy, times."""
     logs = work / "logs"
     _, search_s = _cli(["search", "--dataset", str(train), "--label", label, "--seed",
-                        str(seed), "--logs-dir", str(logs)] + (QUICK_SEARCH if quick else []),
-                       work)
+                        str(seed), "--logs-dir", str(logs)] + (QUICK_SEARCH if quick else [])
+                       + (["--space", space] if space else []), work)
     model = work / "model.keras"
     _, export_s = _cli(["export", "--logs-dir", str(logs), "--output", str(model)], work)
     test_file = work / "test.csv"
@@ -225,7 +226,7 @@ def run_one(name: str, seed: int, args: argparse.Namespace) -> dict:
         train.to_csv(train_file, index=False)
         row.update(run_trees(train, test, label, seed))
         if not args.no_nas:
-            row.update(run_nas(train_file, test, label, seed, work, args.quick))
+            row.update(run_nas(train_file, test, label, seed, work, args.quick, args.space))
         if not args.no_tuner:
             row.update(run_tuner(train_file, test, label, seed, work, args.quick))
     return row
@@ -266,6 +267,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny budgets: a smoke test")
     parser.add_argument("--no-tuner", action="store_true", help="skip KerasTuner")
     parser.add_argument("--no-nas", action="store_true", help="skip nas (baselines only)")
+    parser.add_argument("--space", default=None,
+                        help="search this space instead of the default one")
     parser.add_argument("--wine-quality", default=str(WINE_QUALITY), help="wine-quality CSV")
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
     args = parser.parse_args()
