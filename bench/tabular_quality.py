@@ -121,7 +121,7 @@ def _encoded(train: pd.DataFrame, test: pd.DataFrame, label: str):
     from sklearn.preprocessing import OrdinalEncoder
 
     x_train, x_test = train.drop(columns=[label]).copy(), test.drop(columns=[label]).copy()
-    text = [c for c in x_train.columns if x_train[c].dtype == object]
+    text = [c for c in x_train.columns if not pd.api.types.is_numeric_dtype(x_train[c])]
     if text:
         enc = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
                              encoded_missing_value=np.nan)
