@@ -3,17 +3,95 @@
 Command-line options override these; library code receives them through explicit
 config objects (`mlpnas.config.SearchConfig`), never through `import *`.
 Names follow the MLPNAS tutorial where it had one.
+
+The file reads in two parts: the defaults a user meets as command-line options, then the
+internals (settings with no option, changed only here); SEED (--seed) closes the file,
+and blocks added later go after it. The names of the files inside an
+event folder are part of the on-disk format and live in `mlpnas/storage/names.py`.
 """
 
-# --- Search budget -------------------------------------------------------------------
-# Controller epochs: each samples a batch of architectures, trains them, updates once.
+# =======================================================================================
+# User-facing defaults: each is the default of a command-line option (named alongside).
+# =======================================================================================
+
+# --- Search budget (nas search) --------------------------------------------------------
+# --controller-epochs: each samples a batch of architectures, trains them, updates once.
 CONTROLLER_SAMPLING_EPOCHS = 10
-# Architectures sampled (and trained) per controller epoch.
+# --samples-per-epoch: architectures sampled (and trained) per controller epoch.
 SAMPLES_PER_CONTROLLER_EPOCH = 10
+# --child-epochs: training epochs of each child.
+ARCHITECTURE_TRAINING_EPOCHS = 10
+# --max-layers: longest MLP sequence, the output layer included (cnn: most conv layers).
+MAX_ARCHITECTURE_LENGTH = 4
+
+# --- Data and logs -----------------------------------------------------------------------
+# --dataset: the built-in set used by the README's first command.
+DEFAULT_DATASET = "wine"
+# Built-in data sets (shipped inside scikit-learn, no download).
+BUILTIN_DATASETS = ("iris", "wine", "breast-cancer", "digits")
+# Folder where bare dataset names are looked up after the current folder.
+DATASETS_DIR = "DATASETS"
+# --logs-dir: the folder that receives one event<N>/ folder per search.
+LOGS_DIR = "LOGS"
+
+# --- What a search trains ----------------------------------------------------------------
+# --one-shot: children start from the stored weights of layers they share (shape-checked).
+MLP_ONE_SHOT = True
+# --predictor: a second controller head predicts each child's accuracy (hybrid controller).
+CONTROLLER_USE_PREDICTOR = False
+# --screen: sample this many times as many candidates as are trained each controller
+# epoch and train those with the highest predicted accuracy (1 = no screening).
+SCREEN_FACTOR = 1
+# --screen-warmup: controller epochs of plain sampling before screening starts.
+SCREEN_WARMUP_EPOCHS = 2
+# --population, --sample-size: regularized evolution (Real et al. 2019); the first P
+# children are uniformly random, then each is the best of S members, mutated.
+EVOLUTION_POPULATION = 20
+EVOLUTION_SAMPLE_SIZE = 5
+
+# --- Where children run, and failures ----------------------------------------------------
+# --workers: processes (or Ray tasks at a time) training the children of a controller
+# epoch; 1 trains them one after another in the search process itself.
+WORKERS = 1
+# --ray-address: Ray cluster to run children on ("auto", "ray://host:port"); None: no Ray.
+RAY_ADDRESS = None
+# --max-consecutive-failures: the search stops (log intact) after this many in a row.
+MAX_CONSECUTIVE_FAILURES = 5
+
+# --- Reading results ---------------------------------------------------------------------
+# nas top-n N: architectures listed.
+TOP_N = 5
+# nas report --top: architectures listed in the report.
+REPORT_TOP_N = 10
+# nas export --rank: which architecture is retrained (1 = best validation accuracy).
+EXPORT_RANK = 1
+# Default --output files of the analysis commands, written into the event folder
+# (compare: into --logs-dir).
+PLOT_ACCURACY_FILE = "accuracy.png"
+PLOT_PREDICTOR_FILE = "predictor.png"
+DISTRIBUTION_PLOT_FILE = "distribution.png"
+CHOICES_PLOT_FILE = "choices.png"
+COMPARE_PLOT_FILE = "compare.png"
+REPORT_FILE = "report.html"
+
+# --- nas bench ---------------------------------------------------------------------------
+# --benchmark, --budget (evaluations per search), --seeds (searches per strategy),
+# --strategies, --jobs (worker processes; each RL worker imports TensorFlow).
+BENCH_DEFAULT = "nb201-cifar10"
+BENCH_BUDGET = 200
+BENCH_SEEDS = 20
+BENCH_STRATEGIES = ("rl", "random", "evolution")
+BENCH_JOBS = 2
+# --plot: the anytime regret plot, in the logs folder.
+BENCH_PLOT_FILE = "bench_{benchmark}.png"
+
+# =======================================================================================
+# Internals: no command-line option; change them here.
+# =======================================================================================
+
+# --- Controller (LSTM policy, REINFORCE) -------------------------------------------------
 # Gradient steps the controller takes on each batch of (sequence, reward) pairs.
 CONTROLLER_TRAINING_EPOCHS = 5
-
-# --- Controller (LSTM policy, REINFORCE) ----------------------------------------------
 # Discount over the steps of ONE sequence: step t of T gets alpha**(T-1-t) * advantage.
 CONTROLLER_LOSS_ALPHA = 0.9
 CONTROLLER_LSTM_DIM = 100
@@ -21,64 +99,36 @@ CONTROLLER_EMBEDDING_DIM = 32
 CONTROLLER_LEARNING_RATE = 0.01
 # Exponential moving average of past rewards used as the REINFORCE baseline.
 CONTROLLER_BASELINE_DECAY = 0.8
-# Weight of the entropy bonus added to the policy loss (0 turns it off).
-# Tuned with bench/tune_rl.py on NAS-Bench-201 CIFAR-10 (issue 5; was 0.0001), together
-# with the temperature; learning rate and baseline decay kept their values.
+# Weight of the entropy bonus added to the policy loss (0 turns it off). Tuned together
+# with the temperature by bench/tune_rl.py (see docs/strategies.md).
 CONTROLLER_ENTROPY_WEIGHT = 0.01
-# Logits are divided by this temperature before the softmax (1.0 = plain softmax).
-# 2.0 (tuned, issue 5; was 1.0) keeps the policy from collapsing in a 100-200 child budget.
+# Logits are divided by this temperature before the softmax (1.0 = plain softmax); above
+# 1 it keeps the policy from collapsing within a budget of a few hundred children.
 CONTROLLER_TEMPERATURE = 2.0
 # Gradient clipping (global norm) for the controller's optimizer.
 CONTROLLER_GRAD_CLIP = 5.0
-# Second head that predicts a child's accuracy from its sequence (hybrid controller).
-CONTROLLER_USE_PREDICTOR = False
 
-# --- MLP search space (MLPNAS vocabulary) ----------------------------------------------
+# --- Accuracy predictor and screening ----------------------------------------------------
+# Weight of the predictor's mean-squared error in the controller's joint loss:
+# L = policy loss - entropy bonus + PREDICTOR_LOSS_WEIGHT * MSE(replay of every child).
+PREDICTOR_LOSS_WEIGHT = 1.0
+# Extra gradient steps on the predictor's loss alone after each controller update (its
+# own Adam optimizer over the LSTM trunk and the predictor head; the policy head is not
+# touched). 0 = only the joint steps.
+PREDICTOR_EXTRA_STEPS = 20
+# Fresh samples (per candidate) drawn from the policy to estimate each candidate's
+# probability of being selected (Monte Carlo), and how many simulated draws to use.
+SCREEN_POOL_FACTOR = 8
+SCREEN_SIMULATIONS = 400
+# Floor of an estimated selection probability (bounds the importance weight 1/p).
+SCREEN_MIN_SELECTION_PROB = 0.05
+
+# --- MLP search space (MLPNAS vocabulary) ------------------------------------------------
 MLP_UNITS = (8, 16, 32, 64, 128, 256, 512)
 MLP_ACTIVATIONS = ("sigmoid", "tanh", "relu", "elu")
-# Longest sequence, the output layer included.
-MAX_ARCHITECTURE_LENGTH = 4
 MLP_DROPOUT = 0.2
 
-# --- Child training --------------------------------------------------------------------
-ARCHITECTURE_TRAINING_EPOCHS = 10
-MLP_LEARNING_RATE = 0.01
-MLP_OPTIMIZER = "adam"
-MLP_BATCH_SIZE = 64
-# One-shot weight transfer between children that share a layer (shape-checked).
-MLP_ONE_SHOT = True
-
-# --- Data ------------------------------------------------------------------------------
-# Fixed, seeded, stratified split; the test split is only read once, after the search.
-VALIDATION_FRACTION = 0.15
-TEST_FRACTION = 0.15
-# A class needs this many rows so that each split gets at least one.
-MIN_ROWS_PER_CLASS = 5
-# A feature is a label leak when its value determines the label exactly and it takes
-# at most this fraction of the number of rows as distinct values (so an ID-like column
-# with all-unique values is not flagged: it trivially "determines" everything).
-LEAK_MAX_DISTINCT_FRACTION = 0.2
-# Folder where bare dataset names are looked up after the current folder.
-DATASETS_DIR = "DATASETS"
-# Built-in data sets (shipped inside scikit-learn, no download).
-BUILTIN_DATASETS = ("iris", "wine", "breast-cancer", "digits")
-# Built-in set used by the README's first command.
-DEFAULT_DATASET = "wine"
-
-# --- Logs ------------------------------------------------------------------------------
-LOGS_DIR = "LOGS"
-EVENT_PREFIX = "event"
-LOG_FILE = "nas_data.pkl"
-CONFIG_FILE = "config.json"
-DATASET_FILE = "dataset.json"
-STATUS_FILE = "status.json"
-CONTROLLER_WEIGHTS_FILE = "controller.weights.h5"
-
-# --- Analysis --------------------------------------------------------------------------
-TOP_N = 5
-PLOT_ACCURACY_FILE = "accuracy.png"
-
-# --- Image data and CNN spaces (issue 3) ----------------------------------------------
+# --- CNN search spaces -------------------------------------------------------------------
 # Layer-by-layer CNN space (Zoph & Le 2016): the choices of each conv layer.
 CNN_KERNEL_SIZES = (1, 3, 5, 7)
 CNN_FILTERS = (16, 24, 32, 48, 64)
@@ -89,9 +139,35 @@ CNN_POOLS = (1, 2)
 # (doubled at each reduction block). Small so a CPU trains a child in seconds.
 CELL_CELLS_PER_STAGE = 1
 CELL_BASE_WIDTH = 8
+
+# --- Child training ----------------------------------------------------------------------
+MLP_LEARNING_RATE = 0.01
+MLP_OPTIMIZER = "adam"
+MLP_BATCH_SIZE = 64
 # Batch-norm momentum of CNN children. Keras' 0.99 leaves the moving statistics far from
 # the data after the few hundred steps a child trains, which wrecks its validation score.
 CNN_BN_MOMENTUM = 0.9
+# Reward of a failed child (NaN/inf loss, out of memory, an exception): the worst one.
+FAILED_CHILD_REWARD = 0.0
+# Tries of a child whose worker process or Ray task dies (then it is recorded as failed).
+CHILD_MAX_ATTEMPTS = 2
+# Children reuse TensorFlow's compiled functions (mlpnas.training.tf_setup.start_child);
+# every this many children the caches are cleared and garbage collected, so memory stays
+# flat.
+FULL_RESET_EVERY = 100
+
+# --- Tabular data ------------------------------------------------------------------------
+# Fixed, seeded, stratified split; the test split is only read once, after the search.
+VALIDATION_FRACTION = 0.15
+TEST_FRACTION = 0.15
+# A class needs this many rows so that each split gets at least one.
+MIN_ROWS_PER_CLASS = 5
+# A feature is a label leak when its value determines the label exactly and it takes
+# at most this fraction of the number of rows as distinct values (so an ID-like column
+# with all-unique values is not flagged: it trivially "determines" everything).
+LEAK_MAX_DISTINCT_FRACTION = 0.2
+
+# --- Image data --------------------------------------------------------------------------
 # Built-in image sets (shipped inside scikit-learn, no download): 8x8 grey digits.
 IMAGE_BUILTIN_DATASETS = ("digits",)
 # Validation and test splits of image sets are capped at this many images (a seeded,
@@ -105,85 +181,14 @@ AUGMENT_MAX_SHIFT = 0.1
 # Where CIFAR-10 can be downloaded by hand when keras.datasets cannot reach the internet.
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 
-# --- Hybrid accuracy predictor (issue 4) -------------------------------------------------
-# Weight of the predictor's mean-squared error in the controller's joint loss:
-# L = policy loss - entropy bonus + PREDICTOR_LOSS_WEIGHT * MSE(replay of every child).
-PREDICTOR_LOSS_WEIGHT = 1.0
-# Extra gradient steps on the predictor's loss alone after each controller update (its
-# own Adam optimizer over the LSTM trunk and the predictor head; the policy head is not
-# touched). 0 = only the joint steps.
-PREDICTOR_EXTRA_STEPS = 20
-# Screening: sample SCREEN_FACTOR times as many candidates as are trained each controller
-# epoch and train those with the highest predicted accuracy (1 = no screening).
-SCREEN_FACTOR = 1
-# Controller epochs of plain sampling before screening starts (the predictor needs data).
-SCREEN_WARMUP_EPOCHS = 2
-# Fresh samples (per candidate) drawn from the policy to estimate each candidate's
-# probability of being selected (Monte Carlo), and how many simulated draws to use.
-SCREEN_POOL_FACTOR = 8
-SCREEN_SIMULATIONS = 400
-# Floor of an estimated selection probability (bounds the importance weight 1/p).
-SCREEN_MIN_SELECTION_PROB = 0.05
-# Plot of predicted vs actual accuracy (`nas plot-predictor`), in the event folder.
-PLOT_PREDICTOR_FILE = "predictor.png"
-
-# --- Strategies and benchmarks (issue 5) -------------------------------------------------
-# Regularized evolution (Real et al. 2019): population size P (the first P children are
-# uniformly random) and tournament size S (members drawn per child; the best is mutated).
-EVOLUTION_POPULATION = 20
-EVOLUTION_SAMPLE_SIZE = 5
-# `nas bench`: evaluations per search, searches (seeds) per strategy, strategies compared.
-BENCH_BUDGET = 200
-BENCH_SEEDS = 20
-BENCH_STRATEGIES = ("rl", "random", "evolution")
-BENCH_DEFAULT = "nb201-cifar10"
-# Budgets at which the regret is reported (those up to --budget, and --budget itself).
-BENCH_REPORT_BUDGETS = (25, 50, 100, 200, 500, 1000)
-# Worker processes for the searches of `nas bench` (each RL worker imports TensorFlow).
-BENCH_JOBS = 2
-# Anytime regret plot written by `nas bench` (in the logs folder unless --plot is given).
-BENCH_PLOT_FILE = "bench_{benchmark}.png"
-
-# --- Fast and parallel children (issue 6) ------------------------------------------------
-# Worker processes (or Ray tasks at a time) training the children of a controller epoch;
-# 1 trains them one after another in the search process itself.
-WORKERS = 1
-# Ray cluster to run children on ("auto", "ray://host:port"); None: no Ray.
-RAY_ADDRESS = None
-# Tries of a child whose worker process or Ray task dies (then it is recorded as failed).
-CHILD_MAX_ATTEMPTS = 2
-# Children reuse TensorFlow's compiled functions (mlpnas.training.tf_setup.start_child); every this
-# many children the caches are cleared and garbage collected, so memory stays flat.
-FULL_RESET_EVERY = 100
-
-# --- Resume, failures, export (issue 7) --------------------------------------------------
-# The search stops (log intact) after this many failed children in a row.
-MAX_CONSECUTIVE_FAILURES = 5
-# Reward of a failed child (NaN/inf loss, out of memory, an exception): the worst one.
-FAILED_CHILD_REWARD = 0.0
-# Resume state of an event, rewritten atomically after every child and every epoch.
-CHECKPOINT_FILE = "checkpoint.pkl"
-CHECKPOINT_LAYERS_DIR = "layers"  # the checkpoint's layer weights, one write-once file each
-# Held (flock) by the process that writes an event; tells running from interrupted.
-LOCK_FILE = ".lock"
-# Sub-folder of an event that receives TensorBoard scalars (`--tensorboard`).
-TENSORBOARD_DIR = "tensorboard"
+# --- Resume and interrupts ---------------------------------------------------------------
 # Exit code after Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED_EXIT_CODE = 130
 # Configuration fields a resumed search may change: they do not change what it samples.
 RESUME_MAY_CHANGE = ("controller_epochs", "logs_dir", "max_consecutive_failures",
                      "tensorboard")
-# Entry added to a .keras zip by `nas export`: preprocessing and provenance (JSON).
-EXPORT_METADATA_FILE = "nas_export.json"
-# Rank of the architecture `nas export` retrains (1 = best validation accuracy).
-EXPORT_RANK = 1
 
-# --- Analysis commands (issue 8) ---------------------------------------------------------
-# Default output files, written into the event folder (compare: into --logs-dir).
-DISTRIBUTION_PLOT_FILE = "distribution.png"
-CHOICES_PLOT_FILE = "choices.png"
-COMPARE_PLOT_FILE = "compare.png"
-REPORT_FILE = "report.html"
+# --- Analysis ----------------------------------------------------------------------------
 # Fewest trained (not failed) children each command needs.
 DISTRIBUTION_MIN_CHILDREN = 2
 ANALYZE_MIN_CHILDREN = 5
@@ -196,8 +201,8 @@ EFFECT_BOOTSTRAP_SAMPLES = 2000
 EFFECT_CONFIDENCE = 0.95
 EFFECT_SEED = 0
 EFFECT_MIN_GROUP = 3
-# Architectures listed in `nas report`.
-REPORT_TOP_N = 10
+# `nas bench` reports the regret at these budgets (those up to --budget, and --budget).
+BENCH_REPORT_BUDGETS = (25, 50, 100, 200, 500, 1000)
 
 # --- Randomness ------------------------------------------------------------------------
 SEED = 0

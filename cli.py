@@ -16,6 +16,7 @@ import click
 import CONSTANTS as C
 from mlpnas.errors import NasError
 from mlpnas.spaces import SPACES
+from mlpnas.storage import names
 from mlpnas.strategies import STRATEGIES
 
 
@@ -100,7 +101,7 @@ def main() -> None:
 @click.option("--seed", type=int, default=C.SEED, show_default=True,
               help="Seed for the split, the controller and the children.")
 @LOGS_OPTION
-# --- search options of issue 3 (CNN spaces, image data) go here ---
+# --- image spaces ---
 @click.option("--space", type=click.Choice(list(SPACES)), default=C.DEFAULT_SPACE,
               show_default=True,
               help="Search space: " + "; ".join(f"{name}: {info.help}"
@@ -110,7 +111,7 @@ def main() -> None:
 @click.option("--augment/--no-augment", default=False, show_default=True,
               help="Random flips and shifts of training images (image spaces).")
 
-# --- search options of issue 4 (hybrid predictor, screening) go here ---
+# --- accuracy predictor and screening ---
 @click.option("--predictor/--no-predictor", "use_predictor", default=C.CONTROLLER_USE_PREDICTOR,
               show_default=True, help="Hybrid controller: predict each child's accuracy "
                                       "before it trains (logged), learn from every child.")
@@ -120,13 +121,13 @@ def main() -> None:
 @click.option("--screen-warmup", type=click.IntRange(min=0), default=C.SCREEN_WARMUP_EPOCHS,
               show_default=True, help="Controller epochs of plain sampling before screening.")
 
-# --- search options of issue 5 (strategies) go here ---
+# --- evolution ---
 @click.option("--population", type=POSITIVE, default=C.EVOLUTION_POPULATION, show_default=True,
               help="Evolution: population size P (the first P children are random).")
 @click.option("--sample-size", type=POSITIVE, default=C.EVOLUTION_SAMPLE_SIZE,
               show_default=True, help="Evolution: tournament size S (best of S is mutated).")
 
-# --- search options of issue 6 (workers, Ray) go here ---
+# --- where children run ---
 @click.option("--workers", type=POSITIVE, default=C.WORKERS, show_default=True,
               help="Worker processes training the children of a controller epoch "
                    "(with --ray-address: Ray tasks at a time).")
@@ -134,7 +135,7 @@ def main() -> None:
               help="Train children as tasks on this Ray cluster ('auto', 'ray://host:port'); "
                    "needs the ray extra.")
 
-# --- search options of issue 7 (resume, failures, TensorBoard) go here ---
+# --- resume, failures, TensorBoard ---
 @click.option("--resume", is_flag=False, flag_value="", default=None, metavar="[EVENT]",
               help="Continue an interrupted search (default: the highest event) with its "
                    "stored configuration; only --controller-epochs may extend it.")
@@ -142,7 +143,7 @@ def main() -> None:
               show_default=True, help="Stop after this many failed children in a row.")
 @click.option("--tensorboard/--no-tensorboard", default=False, show_default=True,
               help=f"Write TensorBoard scalars per controller epoch to "
-                   f"<event>/{C.TENSORBOARD_DIR}.")
+                   f"<event>/{names.TENSORBOARD_DIR}.")
 
 def search(**options) -> None:
     """Search architectures for a data set; every trained child is logged at once.
@@ -258,7 +259,7 @@ def plot_accuracy_command(event, logs_dir, output) -> None:
     click.echo(str(plot_accuracy(ev, output or ev.path / C.PLOT_ACCURACY_FILE)))
 
 
-# --- analysis commands (issue 8) -------------------------------------------------------------
+# --- analysis commands -----------------------------------------------------------------------
 
 def _output_option(default: str):
     """--output FILE, with its default named in the help."""
@@ -382,7 +383,7 @@ def report(event, logs_dir, output, top) -> None:
     click.echo(str(write_report(ev, path, top)))
 
 
-# --- predictor quality commands (issue 4) -----------------------------------------------------
+# --- predictor quality commands ---------------------------------------------------------------
 
 @main.command("predictor-report")
 @EVENT_OPTION
@@ -415,7 +416,10 @@ def predictor_report_command(event, logs_dir, as_json) -> None:
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help=f"PNG to write (default: <event>/{C.PLOT_PREDICTOR_FILE}).")
 def plot_predictor_command(event, logs_dir, output) -> None:
-    """Plot predicted vs actual accuracy of each child, coloured by controller epoch.
+    """Plot predicted (x) against actual (y) accuracy, coloured by controller epoch.
+
+    Only children the predictor had not been trained on yet are drawn, as in
+    `nas predictor-report` and the report.
 
     \b
     Examples:
@@ -429,7 +433,7 @@ def plot_predictor_command(event, logs_dir, output) -> None:
     click.echo(str(plot_predictor(ev, output or ev.path / C.PLOT_PREDICTOR_FILE)))
 
 
-# --- commands of issue 7 (events, export, predict) ----------------------------------------
+# --- events, export, predict --------------------------------------------------------------
 
 @main.command("events")
 @LOGS_OPTION

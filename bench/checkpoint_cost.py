@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import CONSTANTS as C  # noqa: E402
 from mlpnas.search import checkpoint  # noqa: E402
+from mlpnas.storage import names  # noqa: E402
 
 
 def worst_case_store(n_features: int = 11, n_classes: int = 3) -> dict:
@@ -56,7 +57,7 @@ def main() -> None:
             start = time.perf_counter()
             checkpoint.load(tmp)
             loads.append(time.perf_counter() - start)
-        file_mb = os.path.getsize(Path(tmp) / C.CHECKPOINT_FILE) / 1e6
+        file_mb = os.path.getsize(Path(tmp) / names.CHECKPOINT_FILE) / 1e6
     print(f"load average: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs")
     print(f"weight store: {len(store)} layers, {size / 1e6:.1f} MB; 1000 log entries")
     print(f"checkpoint file: {file_mb:.1f} MB")

@@ -6,7 +6,7 @@ compiling/tracing and training, not building the model. CPU seconds are printed 
 on a shared machine they are steadier than wall time. The last line is `speedup: X.XX`
 (wall-clock children per minute, ours / fit).
 
-Accuracy: the two trainers compute the same updates (tests/test_densefit.py checks it
+Accuracy: the two trainers compute the same updates (tests/training/test_densefit.py checks it
 with shuffling off), so they differ only by their random shuffles and dropout masks. To
 say what difference that alone makes, each child is also trained by the project's trainer
 with another seed for its shuffles and dropout (same initial weights): the noise floor.

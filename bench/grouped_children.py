@@ -1,11 +1,10 @@
 """Two children of one depth trained in ONE compiled call, against one after the other.
 
-Issue 6 asked to consider training several children of a controller epoch together in one
-compiled step, and to measure before keeping it. This is that measurement: pairs of
-same-depth MLP children (random architectures, wine-quality file, 10 epochs) trained by
-the fast path's loop (`mlpnas.training.densefit`) one after the other, and both inside one
-`tf.function` (two independent loops, which TensorFlow may run side by side). Traces are
-excluded. A ratio above 1 would favour training children together.
+Would training several children of a controller epoch together in one compiled step be
+faster? This measures it: pairs of same-depth MLP children (random architectures,
+wine-quality file, 10 epochs) trained by the fast path's loop (`mlpnas.training.densefit`)
+one after the other, and both inside one `tf.function` (two independent loops, which
+TensorFlow may run side by side). Traces are excluded. A ratio above 1 would favour training children together.
 
     python bench/grouped_children.py [--children 30]
 """

@@ -6,11 +6,12 @@ The pipeline, one subpackage per concept:
     spaces/      token search spaces (the SPACES registry)
     strategies/  random, evolution, the RL controller (the STRATEGIES registry), screening
     training/    build, inherit, train and score children (the only TensorFlow importer)
-    search/      the loop, checkpoint and resume
-    storage/     event folders, the per-child record, atomic files
+    search/      the loop, its callbacks, checkpoint and resume
+    storage/     event folders, the per-child record, the event writer, atomic files
     analysis/    top-n, plots, effects, predictor quality, the report
     benchmarks/  strategies on tabulated benchmarks (`nas bench`)
     export.py    retrain a found architecture, save it, predict with it
+    testing.py   fakes that tests share (child tasks that crash, fail or score without training)
 
 Importing the package is cheap: `from mlpnas import MLPNAS, SearchConfig` loads the
 search (and TensorFlow) only when asked for.

@@ -37,23 +37,23 @@ class SearchConfig:
     use_predictor: bool = C.CONTROLLER_USE_PREDICTOR
     seed: int = C.SEED
     logs_dir: str = C.LOGS_DIR
-    # --- fields of issue 3 (CNN spaces, image data) ---
+    # --- image spaces ---
     subset: int | None = None  # train on a stratified sample of this many images
     augment: bool = False  # random flips and shifts of training images
 
-    # --- fields of issue 4 (hybrid predictor, screening) ---
+    # --- accuracy predictor and screening ---
     screen: int = C.SCREEN_FACTOR
     screen_warmup: int = C.SCREEN_WARMUP_EPOCHS
 
-    # --- fields of issue 5 (strategies) ---
+    # --- evolution ---
     population: int = C.EVOLUTION_POPULATION
     sample_size: int = C.EVOLUTION_SAMPLE_SIZE
 
-    # --- fields of issue 6 (workers, Ray) ---
+    # --- where children run ---
     workers: int = C.WORKERS
     ray_address: str | None = C.RAY_ADDRESS
 
-    # --- fields of issue 7 (resume, failures, TensorBoard) ---
+    # --- failures and TensorBoard ---
     max_consecutive_failures: int = C.MAX_CONSECUTIVE_FAILURES
     tensorboard: bool = False
 

@@ -25,6 +25,7 @@ from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import Dataset, Preprocessing, drop_index_column, read_csv
 from mlpnas.errors import NasError
 from mlpnas.data import load_search_dataset
+from mlpnas.storage import names
 from mlpnas.storage.events import Event, load_event
 from mlpnas.spaces import make_space, space_info
 
@@ -48,8 +49,8 @@ class ExportResult:
 
 def _search_config(event: Event) -> SearchConfig:
     if not event.config.get("config"):
-        raise NasError(f"{event.path}: no {C.CONFIG_FILE}, so the data it was searched on is "
-                       "unknown (a log written by another tool?); cannot retrain")
+        raise NasError(f"{event.path}: no {names.CONFIG_FILE}, so the data it was searched "
+                       "on is unknown (a log written by another tool?); cannot retrain")
     return SearchConfig.from_dict(event.config["config"])
 
 
@@ -91,7 +92,7 @@ def _output_path(output: str | os.PathLike) -> Path:
 
 
 def _search_data(config: SearchConfig, event: Event) -> Dataset:
-    data = load_search_dataset(config)  # images for the cnn/cell spaces (issue 3)
+    data = load_search_dataset(config)  # images for the image spaces
     recorded = event.config.get("dataset", {}).get("fingerprint")
     if recorded and recorded != data.fingerprint:
         raise NasError(f"the data of {config.dataset} changed since {event.name} was searched "
@@ -128,7 +129,7 @@ def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | o
             "input_shape": list(data.input_shape),
             "preprocessing": data.preprocessing.to_dict() if data.preprocessing else None}
     with zipfile.ZipFile(path, "a") as archive:
-        archive.writestr(C.EXPORT_METADATA_FILE, json.dumps(meta, indent=2))
+        archive.writestr(names.EXPORT_METADATA_FILE, json.dumps(meta, indent=2))
     return ExportResult(path, first["description"], first["tokens"], members[0]["epochs"],
                         len(data.y_train) + len(data.y_val), len(data.y_test), test_acc,
                         first["val_accuracy"], members)
@@ -188,14 +189,14 @@ def read_export_metadata(path: str | os.PathLike) -> dict:
         raise NasError(f"{path} is not a .keras model file")
     try:
         with zipfile.ZipFile(path) as archive:
-            if C.EXPORT_METADATA_FILE not in archive.namelist():
+            if names.EXPORT_METADATA_FILE not in archive.namelist():
                 raise NasError(f"{path} was not written by `nas export` (no "
-                               f"{C.EXPORT_METADATA_FILE}): its preprocessing is unknown")
-            meta = json.loads(archive.read(C.EXPORT_METADATA_FILE))
+                               f"{names.EXPORT_METADATA_FILE}): its preprocessing is unknown")
+            meta = json.loads(archive.read(names.EXPORT_METADATA_FILE))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise NasError(f"cannot read {path}: {exc}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise NasError(f"{path}: {C.EXPORT_METADATA_FILE} is not from this version of nas")
+        raise NasError(f"{path}: {names.EXPORT_METADATA_FILE} is not from this version of nas")
     if not meta.get("preprocessing"):
         raise NasError(f"{path}: the model has no tabular preprocessing; predict reads CSVs")
     return meta

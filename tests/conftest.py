@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from tests.helpers import SHARED_DATASETS
+from tests.helpers.frames import make_frame
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 @pytest.fixture
@@ -31,20 +29,6 @@ def mlpnas_logs() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/datasets/mlpnas-logs not present")
     return path
-
-
-def make_frame(n: int = 120, seed: int = 0) -> pd.DataFrame:
-    """A small separable 3-class problem with a categorical feature and a leak column."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 3, n)
-    frame = pd.DataFrame({
-        "a": rng.normal(size=n) + y,
-        "b": rng.normal(size=n) - y,
-        "colour": rng.choice(["red", "green"], n),
-        "score": y * 2 + 1,  # determines the label exactly: a leak
-    })
-    frame["label"] = np.array(["low", "mid", "high"])[y]
-    return frame
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ import sys
 import pytest
 
 from cli import main
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def _run(runner, *args):
     return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
+@pytest.mark.slow
 def test_search_then_top_n_and_plot(runner, tmp_path, tiny_csv):
     logs_dir = tmp_path / "LOGS"
     res = _run(runner, "search", "--dataset", tiny_csv, "--controller-epochs", 1,

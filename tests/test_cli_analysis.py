@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli import main
-from tests.fixture_logs import CHILDREN, write_event
+from tests.helpers.fixture_logs import CHILDREN, write_event
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,6 +86,7 @@ def test_unknown_image_format_is_a_one_line_error(runner, logs, tmp_path):
     assert result.exit_code == 1 and "is not supported" in result.stderr
 
 
+@pytest.mark.slow
 def test_analysis_commands_do_not_import_tensorflow(logs, tmp_path):
     code = f"""
 import sys

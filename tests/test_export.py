@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import CONSTANTS as C
 from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import _builtin_frame, load_dataset, stratified_split
+from mlpnas.storage import names
 
 pytest.importorskip("tensorflow")
 
@@ -21,13 +21,13 @@ def make_event(root, dataset="iris", fingerprint=None, with_config=True):
     """An event folder as a search leaves it: config.json and a log of two children."""
     path = root / "event1"
     path.mkdir(parents=True)
-    storage.write_pickle_atomic(path / C.LOG_FILE, [[[9, 30], 0.9, None, {}],
+    storage.write_pickle_atomic(path / names.LOG_FILE, [[[9, 30], 0.9, None, {}],
                                                  [[13, 29, 30], 0.8, None, {}]])
     if with_config:
         config = SearchConfig(dataset=dataset, child_epochs=3, seed=1, logs_dir=str(root))
         summary = load_dataset("iris", seed=1).summary()
         summary["fingerprint"] = fingerprint or summary["fingerprint"]
-        storage.write_json_atomic(path / C.CONFIG_FILE, {"config": config.to_dict(),
+        storage.write_json_atomic(path / names.CONFIG_FILE, {"config": config.to_dict(),
                                                       "dataset": summary})
     return root
 
@@ -52,7 +52,7 @@ def test_export_retrains_on_train_and_val_and_reports_test_accuracy(exported):
     assert "retrained from scratch for 3 epochs on 126 rows (train + validation)" in text
     assert "(24 rows)" in text and "[(64, 'sigmoid'), 'dropout', (3, 'softmax')]" in text
     with zipfile.ZipFile(out) as archive:
-        meta = __import__("json").loads(archive.read(C.EXPORT_METADATA_FILE))
+        meta = __import__("json").loads(archive.read(names.EXPORT_METADATA_FILE))
     assert meta["tokens"] == [13, 29, 30] and meta["rank"] == 2
     assert meta["preprocessing"]["feature_columns"][0] == "sepal length (cm)"
     import keras

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 import CONSTANTS as C
 import cli
+from mlpnas.storage import names
 from mlpnas.errors import NasError
 from mlpnas.spaces import make_space, with_space_defaults
 from mlpnas.spaces.tabular import TRAINING_CHOICES, TabularSpace
@@ -251,7 +252,7 @@ def test_export_retrains_for_the_found_epochs_and_averages_an_ensemble(searched,
                            + args)
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out) as archive:
-        meta = json.loads(archive.read(C.EXPORT_METADATA_FILE))
+        meta = json.loads(archive.read(names.EXPORT_METADATA_FILE))
     best = top_n(load_event(root, None), 1)[0]
     assert len(meta["members"]) == members
     assert meta["members"][0]["epochs"] == best["best_epoch"]

@@ -59,8 +59,6 @@ def plot_accuracy(event: Event, output: str | Path) -> Path:
     return save_figure(fig, output)
 
 
-# --- analysis plots (issue 8) ---------------------------------------------------------------
-
 def plot_distribution(event: Event, output: str | Path) -> Path:
     """Histogram of the trained children's validation accuracy in 1-point bins."""
     hist = accuracy_histogram(event)
@@ -123,29 +121,10 @@ def plot_compare(events: list[Event], output: str | Path) -> Path:
     return save_figure(fig, output)
 
 
-def plot_predictions(event: Event, output: str | Path) -> Path:
-    """Predicted against trained accuracy, for events whose strategy predicted."""
-    pairs = np.array([(e.predicted_accuracy, e.val_accuracy) for e in event.entries
-                      if e.predicted_accuracy is not None and not e.failed])
-    if len(pairs) == 0:
-        raise NasError(f"{event.name} has no predicted accuracies")
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5, 5))
-    ax.scatter(pairs[:, 0], pairs[:, 1], s=14, alpha=0.6)
-    low, high = pairs.min(), pairs.max()
-    ax.plot([low, high], [low, high], color="gray", linestyle="--", label="perfect prediction")
-    ax.set(xlabel="predicted accuracy", ylabel="validation accuracy",
-           title=f"Predictor: {event.name}")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left")
-    return save_figure(fig, output)
-
-
-# --- predictor quality (issue 4) -----------------------------------------------------------
-
 def plot_predictor(event: Event, output: str | Path) -> Path:
-    """Predicted vs actual validation accuracy of the children the predictor had not seen,
-    coloured by controller epoch, with the diagonal y = x (issue 4)."""
+    """Predicted (x) against actual (y) validation accuracy of the children the predictor
+    had not been trained on (mlpnas.analysis.predictor_quality), coloured by controller
+    epoch, with the diagonal y = x."""
     from mlpnas.analysis.predictor_quality import quality, scatter_data
 
     pred, actual, epochs = scatter_data(event)
@@ -154,15 +133,15 @@ def plot_predictor(event: Event, output: str | Path) -> Path:
     q = quality(pred, actual)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 5.5))
-    points = ax.scatter(actual, pred, c=epochs, cmap="viridis", s=22, alpha=0.85)
+    points = ax.scatter(pred, actual, c=epochs, cmap="viridis", s=22, alpha=0.85)
     fig.colorbar(points, ax=ax, label="controller epoch")
     lo = float(min(pred.min(), actual.min())) - 0.02
     hi = float(max(pred.max(), actual.max())) + 0.02
     ax.plot([lo, hi], [lo, hi], color="grey", linestyle="--", linewidth=1, label="y = x")
     tau = "-" if q["tau"] is None else f"{q['tau']:.3f}"
     ax.set_title(f"Predictor: {event.name}  (n={q['n']}, MAE {q['mae']:.4f}, tau {tau})")
-    ax.set_xlabel("actual validation accuracy")
-    ax.set_ylabel("predicted accuracy (before training)")
+    ax.set_xlabel("predicted accuracy (before training)")
+    ax.set_ylabel("actual validation accuracy")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left")
     return save_figure(fig, output)

@@ -1,10 +1,16 @@
-"""How good the accuracy predictor is, read from a log: MAE and Kendall's tau per epoch.
+"""How good the accuracy predictor is, read from a log: the one definition of its quality.
+
+Every command that scores the predictor (`nas report`, `nas predictor-report`,
+`nas plot-predictor`) and the per-epoch figures of status.json use this module, so
+they agree. The score is out-of-sample:
 
 A log entry's third field is the accuracy predicted before that child trained. The
 predictor is fitted after each controller epoch on every child logged so far, so the
 children of epoch k that it had not been trained on yet are those whose sequence does
 not appear in an earlier epoch; only those count (a repeat of a trained sequence would
-flatter it). Failed children (worst reward, no real accuracy) are left out.
+flatter it). Failed children (worst reward, no real accuracy) are left out. The figures
+are the mean absolute error and Kendall's tau-b (rank agreement) of predicted against
+actual validation accuracy.
 Works on MLPNAS's own logs too (epochs inferred from the samples per epoch). No TensorFlow.
 """
 
@@ -17,8 +23,12 @@ import numpy as np
 
 from mlpnas.analysis.summary import epoch_of, order_warning
 from mlpnas.errors import NasError
-from mlpnas.storage import LogEntry, normalize_entry
+from mlpnas.storage import LogEntry
 from mlpnas.storage.events import Event
+
+
+# How the scored children are described wherever a figure is shown.
+OUT_OF_SAMPLE = "children the predictor had not been trained on (out-of-sample)"
 
 
 def unseen_flags(entries: Sequence[LogEntry], epochs: np.ndarray) -> np.ndarray:
@@ -58,9 +68,8 @@ def _pairs(entries: Sequence[LogEntry], mask: np.ndarray) -> tuple[list, list]:
     return [e.predicted_accuracy for e in chosen], [e.val_accuracy for e in chosen]
 
 
-def epoch_quality(raw_entries: Sequence[Sequence], epoch: int) -> dict[str, float | None]:
+def epoch_quality(entries: Sequence[LogEntry], epoch: int) -> dict[str, float | None]:
     """The predictor's MAE and tau on one epoch's unseen children (for status.json)."""
-    entries = [normalize_entry(i, raw) for i, raw in enumerate(raw_entries)]
     epochs = np.asarray([e.controller_epoch for e in entries], dtype=int)
     q = quality(*_pairs(entries, _scored(entries, epochs) & (epochs == epoch)))
     return {"predictor_n": float(q["n"]), "predictor_mae": q["mae"], "predictor_tau": q["tau"]}
@@ -97,7 +106,7 @@ def _cell(value: float | None, fmt: str) -> str:
 
 def format_report(report: dict[str, Any]) -> list[str]:
     """The report as table lines."""
-    lines = [f"predictor quality of {report['event']} (children not yet trained on)",
+    lines = [f"predictor quality of {report['event']}, on {OUT_OF_SAMPLE}",
              f"{'epoch':>5}  {'children':>8}  {'predicted':>9}  {'unseen':>6}  "
              f"{'MAE':>7}  {'tau':>6}"]
     for row in report["epochs"] + [{"epoch": "all", **report["all"],

@@ -12,9 +12,10 @@ from typing import Any, Callable, Iterable
 
 import CONSTANTS as C
 from mlpnas.analysis import plots
+from mlpnas.analysis.predictor_quality import OUT_OF_SAMPLE, predictor_report
 from mlpnas.analysis.summary import (choice_effects, choice_frequencies, epoch_means, event_space,
-                             event_status, order_warning, predictor_quality,
-                             require_children, top_n, trained)
+                                     event_status, order_warning, require_children, top_n,
+                                     trained)
 from mlpnas.errors import NasError
 from mlpnas.storage.events import Event
 
@@ -132,11 +133,13 @@ def _controller(event: Event) -> str:
 
 
 def _predictor(event: Event) -> str:
-    quality = predictor_quality(event)
-    if quality is None:
-        return _note("no predictions in this log")
-    return (_table(None, list(quality.items()))
-            + _image(lambda p: plots.plot_predictions(event, p)))
+    report = predictor_report(event)
+    rows = report["epochs"] + [{"epoch": "all", **report["all"]}]
+    return (_note(f"Scored on {OUT_OF_SAMPLE}; MAE: mean absolute error, "
+                  "tau: Kendall's tau-b between predicted and actual accuracy.")
+            + _table(["controller epoch", "children scored", "MAE", "tau"],
+                     [(r["epoch"], r["n"], r["mae"], r["tau"]) for r in rows])
+            + _image(lambda p: plots.plot_predictor(event, p)))
 
 
 def render_report(event: Event, top: int = C.REPORT_TOP_N) -> str:

@@ -8,7 +8,7 @@ import numpy as np
 
 import CONSTANTS as C
 from mlpnas.errors import NasError
-from mlpnas.storage import LogEntry, read_json
+from mlpnas.storage import LogEntry, names, read_json
 from mlpnas.storage.events import Event
 from mlpnas.spaces import make_space
 from mlpnas.spaces.base import SearchSpace
@@ -87,8 +87,6 @@ def epoch_means(event: Event, skip_failed: bool = False) -> list[tuple[int, floa
             for k in np.unique(epochs)]
 
 
-# --- analysis commands (issue 8) -----------------------------------------------------------
-
 def trained(event: Event) -> list[LogEntry]:
     """The children that trained (failed ones carry an artificial accuracy)."""
     return [e for e in event.entries if not e.failed]
@@ -106,7 +104,7 @@ def require_children(event: Event, minimum: int, command: str) -> list[LogEntry]
 
 def event_status(event: Event) -> dict:
     """The event's status.json (children, best, epochs, test_accuracy...); {} when absent."""
-    path = event.path / C.STATUS_FILE
+    path = event.path / names.STATUS_FILE
     return read_json(path) if path.exists() else {}
 
 
@@ -250,18 +248,3 @@ def compare_rows(events: list[Event]) -> list[dict[str, Any]]:
                      "wall_seconds": wall_seconds(event)})
     return rows
 
-
-def predictor_quality(event: Event) -> dict[str, float] | None:
-    """How well logged predictions matched the trained accuracy; None without predictions."""
-    pairs = [(e.predicted_accuracy, e.val_accuracy) for e in trained(event)
-             if e.predicted_accuracy is not None]
-    if len(pairs) < 2:
-        return None
-    pred, real = np.array(pairs).T
-    quality = {"children": len(pairs), "mae": float(np.abs(pred - real).mean()),
-               "pearson": None, "spearman": None}
-    if pred.std() > 0 and real.std() > 0:
-        quality["pearson"] = float(np.corrcoef(pred, real)[0, 1])
-        ranks = [np.argsort(np.argsort(x)) for x in (pred, real)]
-        quality["spearman"] = float(np.corrcoef(*ranks)[0, 1])
-    return quality

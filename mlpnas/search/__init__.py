@@ -1,6 +1,7 @@
 """The search: the ask / train / record / tell loop, its checkpoint, resume and interrupts.
 
     loop.py        MLPNAS, the loop itself (imports TensorFlow)
+    callbacks.py   what a search reports besides its log: progress line, status, TensorBoard
     checkpoint.py  resume state, resuming a configuration, stopping cleanly (no TensorFlow)
 
 Importing this package is cheap; `from mlpnas.search import MLPNAS` loads the loop.

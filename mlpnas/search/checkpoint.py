@@ -1,16 +1,17 @@
 """Resume state of a search, and stopping a search cleanly. No TensorFlow.
 
-A search's whole state (log entries, weight store, best child, strategy state with its
-RNG, per-epoch statistics, and the sequences already sampled for the current epoch)
-is one plain dict (`MLPNAS.get_state`). It is written to <event>/checkpoint.pkl
+A search's whole state (its LogEntry records, weight store, best child, strategy state
+with its RNG, per-epoch statistics, and the sequences already sampled for the current
+epoch) is one plain dict (`MLPNAS.get_state`). It is written to <event>/checkpoint.pkl
 atomically after every child and at every controller-epoch boundary:
 
     epoch e starts: ask + predict          -> checkpoint (pending = e's sequences)
     each child trained                     -> checkpoint, then nas_data.pkl
     tell (controller update)               -> checkpoint (pending = None, next epoch e+1)
 
-The checkpoint is written BEFORE the log, and holds the entries itself, so a SIGKILL
-anywhere leaves a checkpoint that has every child the log has (at most one more).
+Both files hold each record in the log's list shape (`LogEntry.to_raw`); `load` gives
+records back. The checkpoint is written BEFORE the log, and holds the entries itself, so
+a SIGKILL anywhere leaves a checkpoint that has every child the log has (at most one more).
 Resuming restores that state and rewrites the log from it: no logged child is trained
 again, none is lost, and the sequences sampled afterwards are the ones an uninterrupted
 run samples (each child is seeded by its index, so it also trains the same way).
@@ -41,6 +42,7 @@ import CONSTANTS as C
 from mlpnas import storage
 from mlpnas.config import SearchConfig
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 
 FORMAT = 2  # 1: the weights inside checkpoint.pkl (still read)
 _KEYS = ("entries", "epoch_stats", "best", "store", "strategy", "next_epoch", "pending")
@@ -66,7 +68,7 @@ class LayerFiles:
     """
 
     def __init__(self, event_dir: str | os.PathLike) -> None:
-        self.dir = Path(event_dir) / C.CHECKPOINT_LAYERS_DIR
+        self.dir = Path(event_dir) / names.CHECKPOINT_LAYERS_DIR
         self._known: dict[int, tuple[list, str]] = {}  # id -> (the list, kept alive; name)
         self._used: dict[int, tuple[list, str]] = {}
 
@@ -97,7 +99,8 @@ class LayerFiles:
 
 
 def _with_refs(state: dict, layers: LayerFiles) -> dict:
-    out = {**state, "store": layers.store_refs(state["store"])}
+    out = {**state, "entries": [entry.to_raw() for entry in state["entries"]],
+           "store": layers.store_refs(state["store"])}
     pending = state.get("pending")
     if pending is not None and "store" in pending:
         out["pending"] = {**pending, "store": layers.store_refs(pending["store"])}
@@ -110,7 +113,7 @@ def _with_refs(state: dict, layers: LayerFiles) -> dict:
 def _read_layers(event_dir: Path, ref: Any) -> list:
     if not (isinstance(ref, dict) and isinstance(ref.get(_REF), str)):
         return ref  # format 1: the arrays themselves
-    path = event_dir / C.CHECKPOINT_LAYERS_DIR / Path(ref[_REF]).name
+    path = event_dir / names.CHECKPOINT_LAYERS_DIR / Path(ref[_REF]).name
     try:
         data = path.read_bytes()
     except OSError:
@@ -143,15 +146,15 @@ def save(event_dir: str | os.PathLike, state: dict, layers: LayerFiles | None = 
     """
     event_dir = Path(event_dir)
     layers = layers or LayerFiles(event_dir)
-    storage.write_pickle_atomic(event_dir / C.CHECKPOINT_FILE,
+    storage.write_pickle_atomic(event_dir / names.CHECKPOINT_FILE,
                              {"format": FORMAT, **_with_refs(state, layers)})
-    storage.write_pickle_atomic(event_dir / C.LOG_FILE, state["entries"])
+    storage.write_log(event_dir / names.LOG_FILE, state["entries"])
     layers.prune()
 
 
 def require(event_dir: str | os.PathLike) -> Path:
     """The checkpoint's path; a clear error when the event has none."""
-    path = Path(event_dir) / C.CHECKPOINT_FILE
+    path = Path(event_dir) / names.CHECKPOINT_FILE
     if not path.exists():
         raise NasError(f"{Path(event_dir).name} cannot be resumed: missing {path} (written by "
                        "another tool or an older version?)")
@@ -171,6 +174,8 @@ def load(event_dir: str | os.PathLike) -> dict:
     missing = [k for k in _KEYS if k not in state]
     if missing or not isinstance(state["entries"], list):
         raise NasError(f"{path}: incomplete checkpoint (missing {', '.join(missing) or 'entries'})")
+    state["entries"] = [storage.LogEntry.from_raw(i, raw, str(path))
+                        for i, raw in enumerate(state["entries"])]
     return _resolve(Path(event_dir), state)
 
 
@@ -192,7 +197,7 @@ def resume_config(logs_dir: str | os.PathLike, event: str | None, options: dict,
     """
     path = storage.resolve_event(logs_dir, event or None)
     require(path)
-    stored = SearchConfig.from_dict(storage.read_json(path / C.CONFIG_FILE).get("config", {}))
+    stored = SearchConfig.from_dict(storage.read_json(path / names.CONFIG_FILE).get("config", {}))
     changes, refused = {}, []
     for name in sorted(set(explicit) & set(options)):
         old, new = getattr(stored, name, None), options[name]
@@ -214,7 +219,7 @@ def resume_config(logs_dir: str | os.PathLike, event: str | None, options: dict,
 
 def check_dataset(event_dir: Path, summary: dict) -> None:
     """Refuse to resume on data that differs from the data the search started on."""
-    recorded = storage.read_json(event_dir / C.CONFIG_FILE).get("dataset", {})
+    recorded = storage.read_json(event_dir / names.CONFIG_FILE).get("dataset", {})
     old, new = recorded.get("fingerprint"), summary.get("fingerprint")
     if old and old != new:
         raise NasError(f"the data of {summary.get('name')} changed since {event_dir.name} "
@@ -223,7 +228,7 @@ def check_dataset(event_dir: Path, summary: dict) -> None:
 
 def resume_hint(event_dir: Path) -> str:
     """The command that resumes an event."""
-    number = event_dir.name[len(C.EVENT_PREFIX):]
+    number = event_dir.name[len(names.EVENT_PREFIX):]
     return f"nas search --resume {number} --logs-dir {event_dir.parent}"
 
 

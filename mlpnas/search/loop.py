@@ -14,11 +14,14 @@ to score the best child.
 The whole state is checkpointed after every child and every epoch (mlpnas.search.checkpoint),
 so `resume=<event folder>` continues a killed or interrupted search exactly. The first
 Ctrl-C stops after the current child is logged; a second one stops at once.
+
+Each child is one `LogEntry` record. The loop writes its event folder through an
+`EventWriter` (mlpnas.storage.writer) and reports through callbacks (progress line,
+status.json, TensorBoard: mlpnas.search.callbacks); a strategy saves its own files.
 """
 
 from __future__ import annotations
 
-import os
 import platform
 import sys
 import time
@@ -31,8 +34,12 @@ import numpy as np
 import CONSTANTS as C
 from mlpnas import __version__
 from mlpnas.search import checkpoint
+from mlpnas.search.callbacks import Callback, CallbackList, default_callbacks
 from mlpnas import storage
+from mlpnas.storage import LogEntry
+from mlpnas.storage.writer import EventWriter
 from mlpnas.analysis import predictor_quality as prediction
+from mlpnas.storage import names
 from mlpnas.strategies import screening
 from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import Dataset
@@ -56,15 +63,10 @@ class SearchResult:
     """What a finished search hands back."""
 
     event_dir: Path
-    entries: list
+    entries: list[LogEntry]
     best_index: int
     best_val_accuracy: float
     test_accuracy: float | None
-
-
-def _fmt_seconds(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def versions() -> dict:
@@ -76,20 +78,32 @@ def versions() -> dict:
             "numpy": np.__version__, "pandas": pandas.__version__}
 
 
-def _train_child(*args):
-    """`train_child`, looked up when called (so tests can replace it in this module)."""
-    return train_child(*args)
+def score_on_test(space, tokens: Sequence[int], dataset: Dataset, weights: list) -> float:
+    """Accuracy of a trained child (its weights) on the test split."""
+    keras.backend.clear_session()
+    child = build_model(space, list(tokens), dataset)
+    child.model.set_weights(weights)
+    return accuracy(child.model, dataset.x_test, dataset.y_test)
 
 
 class MLPNAS:
-    """One architecture search, from configuration to a complete event folder."""
+    """One architecture search, from configuration to a complete event folder.
+
+    `task` trains one child (default: `mlpnas.training.child.train_child`) and `test_task`
+    scores the best child on the test split (default: `score_on_test`); tests pass fakes
+    (mlpnas.testing). `callbacks` are called besides the default ones (progress line when
+    `progress` is given, status.json, TensorBoard when configured).
+    """
 
     def __init__(self, config: SearchConfig | None = None, dataset: Dataset | None = None,
                  strategy: Strategy | None = None,
                  progress: Callable[[str], None] | None = None,
                  resume: Path | None = None,
                  on_event: Callable[[Path], None] | None = None,
-                 executor: ChildExecutor | None = None) -> None:
+                 executor: ChildExecutor | None = None,
+                 task: Callable | None = None,
+                 test_task: Callable | None = None,
+                 callbacks: Sequence[Callback] = ()) -> None:
         self.config = config or SearchConfig()
         screening.check_screening(self.config)
         seed_everything(self.config.seed)
@@ -100,24 +114,38 @@ class MLPNAS:
         self.strategy = strategy or make_strategy(self.config.strategy, self.space,
                                                   self.config, self.config.seed)
         self.store = WeightStore()
-        # Where children train (issue 6): in this process, worker processes or Ray tasks.
+        self.task = task or train_child
+        self.test_task = test_task or score_on_test
+        # Where children train: in this process, worker processes or Ray tasks.
         self.executor = executor or make_executor(self.space, self.dataset, self.config,
-                                                  task=_train_child)
-        self.progress = progress or (lambda line: None)
+                                                  task=self.task)
+        self.callbacks = CallbackList([*default_callbacks(self.config, progress), *callbacks])
         self.on_event = on_event or (lambda path: None)  # told the event folder once open
-        self.entries: list = []
+        self.entries: list[LogEntry] = []
         self.epoch_stats: list = []
-        self.event_dir: Path | None = Path(resume) if resume is not None else None
-        self._resume = resume is not None
+        self.writer: EventWriter | None = None
+        self._resume_dir = Path(resume) if resume is not None else None
         self._best: tuple[float, int, list] | None = None  # (accuracy, index, weights)
         self._next_epoch = 0
         # The current epoch's sampled sequences until its rewards are told.
         self._pending: dict | None = None
         self._started = 0.0
         self._elapsed_before = 0.0  # seconds spent before a resume
-        self._lock = None
-        self._board = None
         self._layer_files: checkpoint.LayerFiles | None = None  # see mlpnas.search.checkpoint
+
+    @property
+    def event_dir(self) -> Path | None:
+        """The event folder (None until the search opens it)."""
+        return self.writer.path if self.writer is not None else self._resume_dir
+
+    @property
+    def best_entry(self) -> LogEntry | None:
+        """The record of the best trained child so far (None before the first one)."""
+        return None if self._best is None else self.entries[self._best[1]]
+
+    def elapsed(self) -> float:
+        """Seconds this search has run, over all its resumes."""
+        return self._elapsed_before + (time.perf_counter() - self._started)
 
     # --- state (see mlpnas.search.checkpoint) ------------------------------------------------------
 
@@ -126,7 +154,7 @@ class MLPNAS:
         return {"entries": self.entries, "epoch_stats": self.epoch_stats, "best": self._best,
                 "store": self.store.shared_state(), "strategy": self.strategy.get_state(),
                 "next_epoch": self._next_epoch, "pending": self._pending,
-                "elapsed_seconds": self._elapsed()}
+                "elapsed_seconds": self.elapsed()}
 
     def set_state(self, state: dict) -> None:
         """Restore what get_state returned."""
@@ -139,81 +167,58 @@ class MLPNAS:
         self._pending = state["pending"]
         self._elapsed_before = float(state.get("elapsed_seconds", 0.0))
 
-    def _elapsed(self) -> float:
-        return self._elapsed_before + (time.perf_counter() - self._started)
-
     def _checkpoint(self) -> None:
         if self._layer_files is None:
             self._layer_files = checkpoint.LayerFiles(self.event_dir)
         checkpoint.save(self.event_dir, self.get_state(), self._layer_files)
 
-    # --- event files ------------------------------------------------------------------------
+    # --- the event folder ----------------------------------------------------------------------
 
     def _open_event(self) -> None:
-        """A new event folder, or the resumed one with its state restored; lock it."""
-        if self._resume:
-            self._lock = storage.lock_event(self.event_dir)
+        """A new event folder, or the resumed one with its state restored; locked."""
+        if self._resume_dir is not None:
+            self.writer = EventWriter.reopen(self._resume_dir)
             try:
                 self._restore()
             except BaseException:
                 self._close()
                 raise
         else:
-            _, self.event_dir = storage.new_event_dir(self.config.logs_dir)
-            self._lock = storage.lock_event(self.event_dir)
+            self.writer = EventWriter.create(self.config.logs_dir)
             self._start_event()
-        if self.config.tensorboard:
-            from mlpnas.storage.tensorboard import ScalarWriter
-
-            self._board = ScalarWriter(self.event_dir / C.TENSORBOARD_DIR)
-        self.on_event(self.event_dir)
 
     def _restore(self) -> None:
         checkpoint.check_dataset(self.event_dir, self.dataset.summary())
         self.set_state(checkpoint.load(self.event_dir))
         done = self._pending is None and self._next_epoch >= self.config.controller_epochs
-        status = storage.read_json(self.event_dir / C.STATUS_FILE).get("status")
-        if done and status == "finished":  # else only the final test is left to do
+        if done and self.writer.read_status().get("status") == "finished":
             raise NasError(f"{self.event_dir.name} is already finished ({len(self.entries)} "
                            "children); extend it with a larger --controller-epochs")
-        info = storage.read_json(self.event_dir / C.CONFIG_FILE)
+        info = self.writer.read_config()
         info.setdefault("resumed", []).append({
             "command": " ".join(sys.argv), "children_done": len(self.entries),
             "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
         info.update(config=self.config.to_dict(), budget=self.config.budget)
-        storage.write_json_atomic(self.event_dir / C.CONFIG_FILE, info)
+        self.writer.write_config(info)
         self._checkpoint()  # the log again equals the checkpoint's entries
-        self._write_status("running")
 
     def _start_event(self) -> None:
-        storage.write_json_atomic(self.event_dir / C.CONFIG_FILE, {
+        self.writer.write_config({
             "config": self.config.to_dict(), "seed": self.config.seed,
             "budget": self.config.budget, "dataset": self.dataset.summary(),
             "space": self.space.name, "strategy": getattr(self.strategy, "name", "custom"),
             "versions": versions(), "command": " ".join(sys.argv),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
         if self.dataset.preprocessing is not None:
-            storage.write_json_atomic(self.event_dir / C.DATASET_FILE,
-                                   self.dataset.preprocessing.to_dict())
+            self.writer.write_dataset(self.dataset.preprocessing.to_dict())
         self._checkpoint()
-        self._write_status("running")
-
-    def _write_status(self, status: str, **extra) -> None:
-        best = None
-        if self._best is not None:
-            acc, index, _ = self._best
-            best = {"index": index, "val_accuracy": acc, "tokens": self.entries[index][0]}
-        storage.write_json_atomic(self.event_dir / C.STATUS_FILE, {
-            "status": status, "children": len(self.entries), "budget": self.config.budget,
-            "best": best, "epochs": self.epoch_stats,
-            "elapsed_seconds": self._elapsed(), "pid": os.getpid(), **extra})
 
     # --- one child ----------------------------------------------------------------------------
 
     def _record_child(self, seq: list[int], epoch: int, predicted: float | None,
                       result: ChildResult) -> float:
         """Log one child's result as it arrives (see mlpnas.training.executors), merge its weights,
-        print its line. A failed child gets the worst reward; the search goes on."""
+        tell the callbacks. A failed child gets the worst reward; the search goes on."""
         index = result.index
         meta = {"layers": self.space.layer_strings(seq, self.dataset.n_classes),
                 "description": self.space.describe(seq, self.dataset.n_classes),
@@ -230,25 +235,16 @@ class MLPNAS:
             self.store.merge(outcome.stored)
             if self._best is None or acc > self._best[0]:
                 self._best = (acc, index, outcome.weights)
-        self.entries.append([list(map(int, seq)), float(acc), predicted, meta])
+        record = LogEntry(index, tuple(map(int, seq)), float(acc), predicted, meta)
+        self.entries.append(record)
         self._checkpoint()
-        self._print_child(index, seq, acc, meta)
+        self.callbacks.on_child_end(self, record)
         return acc
-
-    def _print_child(self, index: int, seq: Sequence[int], acc: float, meta: dict) -> None:
-        done, total = index + 1, self.config.budget
-        elapsed = self._elapsed()
-        eta = elapsed / done * (total - done)
-        best = self._best[0] if self._best else float("nan")
-        score = f"FAILED ({meta['error']})" if meta["failed"] else f"val_acc {acc:.4f}"
-        self.progress(f"[{done:>{len(str(total))}}/{total}] "
-                      f"{self.space.describe(seq, self.dataset.n_classes)}  {score}  "
-                      f"best {best:.4f}  elapsed {_fmt_seconds(elapsed)}  eta {_fmt_seconds(eta)}")
 
     def _consecutive_failures(self) -> int:
         count = 0
         for entry in reversed(self.entries):
-            if not entry[3].get("failed"):
+            if not entry.failed:
                 break
             count += 1
         return count
@@ -260,46 +256,52 @@ class MLPNAS:
         self._started = time.perf_counter()
         self._open_event()
         try:
+            self.callbacks.on_search_begin(self)
+            self.on_event(self.event_dir)
             with checkpoint.graceful_sigint("stopping after the current child is logged "
                                             "(Ctrl-C again to stop at once)") as stop:
                 for epoch in range(self._next_epoch, self.config.controller_epochs):
-                    # Predictions are made before any of these children trains (issue 4:
-                    # hybrid predictor; None without one), and may pick which ones train.
-                    plan = self._epoch_plan(epoch)
-                    rewards = [e[1] for e in self.entries[self._pending["first_index"]:]]
-                    todo = plan.train[len(rewards):]
-                    results = self.executor.run([plan.candidates[i] for i in todo],
-                                                len(self.entries), self._epoch_store())
-                    for i, result in zip(todo, results):
-                        rewards.append(self._record_child(plan.candidates[i], epoch,
-                                                          plan.prediction(i), result))
-                        self._check_failures()
-                        stop.check()
-                    self._finish_epoch(epoch, plan, rewards)
+                    self._run_epoch(epoch, stop)
             test_acc = self._test_best()
-            self._write_status("finished", test_accuracy=test_acc)
+            self.callbacks.on_search_end(self, "finished", {"test_accuracy": test_acc})
         except KeyboardInterrupt:
-            self._write_status("interrupted")
+            self.callbacks.on_search_end(self, "interrupted", {})
             raise SearchInterrupted(
                 f"interrupted after {len(self.entries)} of {self.config.budget} children; "
                 f"resume with: {checkpoint.resume_hint(self.event_dir)}") from None
         except BaseException as exc:
-            self._write_status("failed", error=f"{type(exc).__name__}: {exc}")
+            self.callbacks.on_search_end(self, "failed", {"error": f"{type(exc).__name__}: {exc}"})
             raise
         finally:
             self._close()
         acc, index, _ = self._best if self._best else (float("nan"), -1, None)
-        return SearchResult(self.event_dir, storage.read_log(self.event_dir / C.LOG_FILE),
+        return SearchResult(self.event_dir, storage.read_log(self.event_dir / names.LOG_FILE),
                             index, acc, test_acc)
 
-    # --- screening and predictor quality (issue 4) ------------------------------------------
+    def _run_epoch(self, epoch: int, stop: checkpoint.StopRequest) -> None:
+        """Ask (or restore) the epoch's plan, train what is left of it, tell the rewards."""
+        # Predictions are made before any of these children trains (None without a
+        # predictor), and may pick which ones train.
+        plan = self._epoch_plan(epoch)
+        rewards = [e.val_accuracy for e in self.entries[self._pending["first_index"]:]]
+        todo = plan.train[len(rewards):]
+        results = self.executor.run([plan.candidates[i] for i in todo],
+                                    len(self.entries), self._epoch_store())
+        for i, result in zip(todo, results):
+            rewards.append(self._record_child(plan.candidates[i], epoch,
+                                              plan.prediction(i), result))
+            self._check_failures()
+            stop.check()
+        self._finish_epoch(epoch, plan, rewards)
+
+    # --- screening and predictor quality ------------------------------------------------------
 
     def _plan_epoch(self, epoch: int) -> screening.EpochPlan:
         """This epoch's candidates and which of them to train (mlpnas.strategies.screening)."""
         known: dict = {}
-        for tokens, acc, _, meta in self.entries:
-            if not meta.get("failed"):
-                known.setdefault(tuple(tokens), acc)
+        for entry in self.entries:
+            if not entry.failed:
+                known.setdefault(entry.tokens, entry.val_accuracy)
         return screening.plan_epoch(self.strategy, self.config, epoch, known)
 
     def _screening_stats(self, plan: screening.EpochPlan, epoch: int) -> dict:
@@ -348,27 +350,21 @@ class MLPNAS:
         self._pending, self._next_epoch = None, epoch + 1
         self._save_strategy()
         self._checkpoint()
-        if self._board is not None:  # after the checkpoint: a resume never repeats a point
-            best = self._best[0] if self._best else C.FAILED_CHILD_REWARD
-            self._board.write(epoch, {**stats, "best_so_far": best})
-        self._write_status("running")
+        # After the checkpoint: a resume never repeats an epoch's TensorBoard point.
+        self.callbacks.on_epoch_end(self, epoch, stats)
 
     def _check_failures(self) -> None:
         """Stop the search after too many failed children in a row (the log stays intact)."""
         limit = self.config.max_consecutive_failures
         if self._consecutive_failures() >= limit:
             raise NasError(f"stopped after {limit} failed children in a row (last: "
-                           f"{self.entries[-1][3]['error']}); the log is intact in "
+                           f"{self.entries[-1].error}); the log is intact in "
                            f"{self.event_dir}")
 
     def _close(self) -> None:
         self.executor.close()
-        if self._board is not None:
-            self._board.close()
-            self._board = None
-        if self._lock is not None:
-            self._lock.close()
-            self._lock = None
+        if self.writer is not None:
+            self.writer.close()
 
     def _save_strategy(self) -> None:
         self.strategy.save(self.event_dir)
@@ -378,7 +374,4 @@ class MLPNAS:
         if self._best is None:
             return None
         _, index, weights = self._best
-        keras.backend.clear_session()
-        child = build_model(self.space, self.entries[index][0], self.dataset)
-        child.model.set_weights(weights)
-        return accuracy(child.model, self.dataset.x_test, self.dataset.y_test)
+        return self.test_task(self.space, self.entries[index].tokens, self.dataset, weights)

@@ -104,13 +104,13 @@ class CNNSpace(SearchSpace):
             raise NasError(f"a CNN needs at least 1 layer, got --max-layers {max_length}")
         self.max_layers = int(max_length)
         self.image_size = None if input_shape is None else tuple(int(s) for s in input_shape[:2])
-        self.choices = {"kernel": tuple(kernels), "filters": tuple(filters),
+        self.options = {"kernel": tuple(kernels), "filters": tuple(filters),
                         "stride": tuple(strides), "pool": tuple(pools), "skip": (False, True)}
         self.first_id: dict[str, int] = {}
         next_id = 1
         for kind in KINDS[:-1]:
             self.first_id[kind] = next_id
-            next_id += len(self.choices[kind])
+            next_id += len(self.options[kind])
         self.end_id = next_id
         self.vocab_size = self.end_id
         self.skip_no, self.skip_yes = self.first_id["skip"], self.first_id["skip"] + 1
@@ -132,7 +132,7 @@ class CNNSpace(SearchSpace):
         if kind == "end":
             return self.end_id
         try:
-            return self.first_id[kind] + self.choices[kind].index(value)
+            return self.first_id[kind] + self.options[kind].index(value)
         except (KeyError, ValueError):
             raise NasError(f"{value!r} is not a {kind} choice of the cnn space") from None
 
@@ -142,14 +142,14 @@ class CNNSpace(SearchSpace):
         if token == self.end_id:
             return "end"
         for kind in KINDS[:-1]:
-            if self.first_id[kind] <= token < self.first_id[kind] + len(self.choices[kind]):
+            if self.first_id[kind] <= token < self.first_id[kind] + len(self.options[kind]):
                 return kind
         raise NasError(f"token {token} is not in the cnn vocabulary (1..{self.vocab_size})")
 
     def value(self, token: int) -> Any:
         """The choice a (non-end) token stands for."""
         kind = self.kind_of(token)
-        return None if kind == "end" else self.choices[kind][int(token) - self.first_id[kind]]
+        return None if kind == "end" else self.options[kind][int(token) - self.first_id[kind]]
 
     def encode(self, layers: Sequence[CNNLayer | dict]) -> list[int]:
         """Tokens of a network given as layers (kernel, filters, stride, pool, inputs)."""
@@ -205,7 +205,7 @@ class CNNSpace(SearchSpace):
         if kind == "end":
             return mask
         size = self._size(prefix) if kind in ("stride", "pool") else None
-        for k, value in enumerate(self.choices[kind]):
+        for k, value in enumerate(self.options[kind]):
             if kind not in ("stride", "pool") or self._shrinks_ok(size, kind, value):
                 mask[self.first_id[kind] + k] = True
         return mask
@@ -252,6 +252,26 @@ class CNNSpace(SearchSpace):
         """Layers that no later layer reads: they are what the classifier sees."""
         consumed = {j for layer in layers for j in layer.sources}
         return [layer.index for layer in layers if layer.index not in consumed]
+
+    def token_label(self, position: int, token: int) -> str:
+        """e.g. 'kernel 3', 'filters 32', 'pool 2x2', 'skip from 0: yes', 'end'."""
+        kind = self.kind_of(token)
+        if kind == "end":
+            return "end"
+        value = self.value(token)
+        if kind == "pool":
+            return "pool none" if value == 1 else f"pool {value}x{value}"
+        if kind == "skip":
+            layout = self.layout[position] if position < len(self.layout) else ("end", 0, -1)
+            return f"skip from {layout[2]}: {'yes' if value else 'no'}"
+        return f"{kind} {value}"
+
+    def choices(self, seq: Sequence[int]) -> list[tuple[str, Any]]:
+        """Depth, skip connections, and the kernel, filters, stride and pool of each layer."""
+        layers = self.decode(seq)
+        return ([("depth", len(layers)),
+                 ("skip connections", sum(len(layer.inputs) for layer in layers))]
+                + [(kind, getattr(layer, kind)) for layer in layers for kind in KINDS[:4]])
 
     def describe(self, seq: Sequence[int], n_classes: int | None = None) -> str:
         """e.g. 'conv3x3/32 s1; conv5x5/32 s1 pool2 <- [0]'."""

@@ -26,8 +26,8 @@ class GridSpace(FixedLengthSpace):
         if not choices or any(len(v) == 0 for v in choices.values()):
             raise NasError("a grid space needs at least one parameter, each with choices")
         self.params = tuple(choices)
-        self.choices = tuple(tuple(v) for v in choices.values())
-        sizes = [len(v) for v in self.choices]
+        self.values = tuple(tuple(v) for v in choices.values())
+        sizes = [len(v) for v in self.values]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
         self.vocab_size = int(sum(sizes))
         self.max_length = len(sizes)
@@ -37,7 +37,7 @@ class GridSpace(FixedLengthSpace):
         t = len(prefix)
         if t < self.max_length:
             start = self.offsets[t] + 1
-            mask[start:start + len(self.choices[t])] = True
+            mask[start:start + len(self.values[t])] = True
         return mask
 
     def choice_indices(self, seq: Sequence[int]) -> list[int]:
@@ -48,7 +48,19 @@ class GridSpace(FixedLengthSpace):
 
     def decode(self, seq: Sequence[int], n_classes: int | None = None) -> list:
         idx = self.choice_indices(seq)
-        return [f"{p}={c[i]}" for p, c, i in zip(self.params, self.choices, idx)]
+        return [f"{p}={c[i]}" for p, c, i in zip(self.params, self.values, idx)]
+
+    def token_label(self, position: int, token: int) -> str:
+        """e.g. 'batch_size=64' (the parameter of `position` and the value of `token`)."""
+        index = int(token) - 1 - int(self.offsets[position])
+        if not 0 <= index < len(self.values[position]):
+            raise NasError(f"token {int(token)} is not a choice of {self.params[position]}")
+        return f"{self.params[position]}={self.values[position][index]}"
+
+    def choices(self, seq: Sequence[int]) -> list[tuple[str, Any]]:
+        """Each parameter with its value."""
+        idx = self.choice_indices(seq)
+        return [(p, c[i]) for p, c, i in zip(self.params, self.values, idx)]
 
     def describe(self, seq: Sequence[int], n_classes: int | None = None) -> str:
         return " ".join(self.decode(seq))

@@ -15,4 +15,4 @@ from mlpnas.storage.events import (Event, event_dirs, event_is_locked,  # noqa: 
 from mlpnas.storage.files import (read_json, safe_unpickle, write_json_atomic,  # noqa: F401
                                   write_pickle_atomic)
 from mlpnas.storage.record import (LogEntry, normalize_entry, read_log,  # noqa: F401
-                                   read_raw_log)
+                                   read_raw_log, write_log)

@@ -17,12 +17,12 @@ try:
 except ImportError:  # Windows: no advisory locks; events then show their status.json
     fcntl = None
 
-import CONSTANTS as C
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 from mlpnas.storage.files import read_json
 from mlpnas.storage.record import read_log
 
-_EVENT_RE = re.compile(rf"^{C.EVENT_PREFIX}(\d+)$")
+_EVENT_RE = re.compile(rf"^{names.EVENT_PREFIX}(\d+)$")
 
 
 # --- events ----------------------------------------------------------------------------
@@ -53,7 +53,7 @@ def new_event_dir(logs_dir: str | os.PathLike) -> tuple[int, Path]:
         raise NasError(f"cannot create logs folder {root}: {exc.strerror}") from None
     number = max(event_dirs(root), default=0) + 1
     for _ in range(1000):
-        path = root / f"{C.EVENT_PREFIX}{number}"
+        path = root / f"{names.EVENT_PREFIX}{number}"
         try:
             path.mkdir()
             return number, path
@@ -64,14 +64,15 @@ def new_event_dir(logs_dir: str | os.PathLike) -> tuple[int, Path]:
 
 def resolve_event(logs_dir: str | os.PathLike, event: str | int | None = None) -> Path:
     """The folder of `event` (a number, 'eventN', or a folder path); default: the highest."""
-    if event is not None and Path(str(event)).is_dir() and (Path(str(event)) / C.LOG_FILE).exists():
-        return Path(str(event))
+    folder = Path(str(event)) if event is not None else None
+    if folder is not None and folder.is_dir() and (folder / names.LOG_FILE).exists():
+        return folder
     events = event_dirs(logs_dir)
     if not events:
         raise NasError(f"no events in {logs_dir}: run `nas search` first, or pass --logs-dir")
     if event is None:
         return events[max(events)]
-    m = re.fullmatch(rf"(?:{C.EVENT_PREFIX})?(\d+)", str(event).strip())
+    m = re.fullmatch(rf"(?:{names.EVENT_PREFIX})?(\d+)", str(event).strip())
     if not m or int(m.group(1)) not in events:
         raise NasError(f"no event {event!r} in {logs_dir} (events: "
                        f"{', '.join(map(str, events))})")
@@ -84,7 +85,7 @@ def lock_event(path: str | os.PathLike) -> IO:
     An exclusive `flock` on <event>/.lock: the kernel drops it when the process ends, even
     on SIGKILL, so a lock that can be taken means nobody is writing the event any more.
     """
-    fh = open(Path(path) / C.LOCK_FILE, "a+")
+    fh = open(Path(path) / names.LOCK_FILE, "a+")
     if fcntl is not None:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -100,7 +101,7 @@ def lock_event(path: str | os.PathLike) -> IO:
 
 def event_is_locked(path: str | os.PathLike) -> bool:
     """True while a live process holds the event's write lock (i.e. the search runs)."""
-    lock = Path(path) / C.LOCK_FILE
+    lock = Path(path) / names.LOCK_FILE
     if fcntl is None or not lock.exists():
         return False
     try:
@@ -134,7 +135,7 @@ class Event:
 def load_event(logs_dir: str | os.PathLike, event: str | int | None = None) -> Event:
     """Read an event's log and (when present) its configuration."""
     path = resolve_event(logs_dir, event)
-    entries = read_log(path / C.LOG_FILE)
-    config_path = path / C.CONFIG_FILE
+    entries = read_log(path / names.LOG_FILE)
+    config_path = path / names.CONFIG_FILE
     config = read_json(config_path) if config_path.exists() else {}
     return Event(path, entries, config)

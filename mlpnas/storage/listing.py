@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import CONSTANTS as C
 from mlpnas import storage
 from mlpnas.errors import NasError
+from mlpnas.storage import names
 
 
 def _status(path: Path, status: dict) -> str:
@@ -29,18 +29,18 @@ def summarize_event(number: int, path: Path) -> dict[str, Any]:
                            "strategy": None, "children": None, "budget": None,
                            "best_val_accuracy": None, "status": "unknown"}
     try:
-        entries = storage.read_log(path / C.LOG_FILE)
+        entries = storage.read_log(path / names.LOG_FILE)
         row["children"] = len(entries)
         trained = [e.val_accuracy for e in entries if not e.failed]
         row["best_val_accuracy"] = max(trained) if trained else None
-        if (path / C.CONFIG_FILE).exists():
-            config = storage.read_json(path / C.CONFIG_FILE)
+        if (path / names.CONFIG_FILE).exists():
+            config = storage.read_json(path / names.CONFIG_FILE)
             row.update(dataset=config.get("dataset", {}).get("name"), space=config.get("space"),
                        strategy=config.get("strategy"), budget=config.get("budget"))
-        if (path / C.STATUS_FILE).exists():
-            row["status"] = _status(path, storage.read_json(path / C.STATUS_FILE))
-        elif (path / C.CONFIG_FILE).exists():
-            raise NasError(f"missing file: {path / C.STATUS_FILE}")
+        if (path / names.STATUS_FILE).exists():
+            row["status"] = _status(path, storage.read_json(path / names.STATUS_FILE))
+        elif (path / names.CONFIG_FILE).exists():
+            raise NasError(f"missing file: {path / names.STATUS_FILE}")
     except NasError as exc:
         row.update(status="broken", error=str(exc))
     return row

@@ -6,7 +6,8 @@ in training order, shaped like MLPNAS's so either tool reads the other's logs:
     [token_ids, val_accuracy, predicted_accuracy_or_None, metadata_dict]
 
 MLPNAS's own entries have two or three fields. Entries hold plain Python values only.
-`LogEntry` is the typed record; the list shape exists only at the file boundary.
+`LogEntry` is the typed record that the search loop, its checkpoint and analysis share;
+the list shape exists only at the file boundary (`LogEntry.to_raw` / `LogEntry.from_raw`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from mlpnas.errors import NasError
-from mlpnas.storage.files import safe_unpickle
+from mlpnas.storage.files import safe_unpickle, write_pickle_atomic
+
 
 @dataclass(frozen=True)
 class LogEntry:
@@ -39,6 +41,20 @@ class LogEntry:
         """The controller epoch that sampled this child, when logged."""
         epoch = self.meta.get("controller_epoch")
         return None if epoch is None else int(epoch)
+
+    @property
+    def error(self) -> str | None:
+        """Why a failed child did not train (None for a trained child)."""
+        return self.meta.get("error")
+
+    def to_raw(self) -> list:
+        """The MLPNAS-shaped list stored in the log: [tokens, accuracy, predicted, meta]."""
+        return [list(self.tokens), self.val_accuracy, self.predicted_accuracy, dict(self.meta)]
+
+    @classmethod
+    def from_raw(cls, index: int, raw: Any, source: str = "log") -> "LogEntry":
+        """One stored entry (MLPNAS's or ours) as a record; a clear error when malformed."""
+        return normalize_entry(index, raw, source)
 
 
 def _plain(value: Any) -> Any:
@@ -79,3 +95,8 @@ def read_raw_log(path: str | os.PathLike) -> list:
 def read_log(path: str | os.PathLike) -> list[LogEntry]:
     """All entries of a log file as LogEntry records, in training order."""
     return [normalize_entry(i, raw, str(path)) for i, raw in enumerate(read_raw_log(path))]
+
+
+def write_log(path: str | os.PathLike, entries: Sequence[LogEntry]) -> None:
+    """Write the log file atomically, each record in the MLPNAS list shape."""
+    write_pickle_atomic(path, [entry.to_raw() for entry in entries])

@@ -60,7 +60,7 @@ class ControllerConfig:
     temperature: float = C.CONTROLLER_TEMPERATURE
     grad_clip: float = C.CONTROLLER_GRAD_CLIP
     train_steps: int = C.CONTROLLER_TRAINING_EPOCHS
-    # --- hybrid predictor (issue 4) ---
+    # --- hybrid predictor ---
     use_predictor: bool = C.CONTROLLER_USE_PREDICTOR
     predictor_weight: float = C.PREDICTOR_LOSS_WEIGHT
     predictor_steps: int = C.PREDICTOR_EXTRA_STEPS
@@ -81,7 +81,7 @@ class PolicyNetwork(keras.Model):
         self.head = keras.layers.Dense(
             vocab_size + 1, kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 3))
         self.lstm_dim = cfg.lstm_dim
-        # The hybrid controller's accuracy head (issue 4); None without a predictor.
+        # The hybrid controller's accuracy head; None without a predictor.
         self.predictor = keras.layers.Dense(
             1, activation="sigmoid", kernel_initializer=keras.initializers.GlorotUniform(
                 seed=seed + 4)) if cfg.use_predictor else None
@@ -261,7 +261,7 @@ class Controller:
             policy_loss = -tf.reduce_mean(tf.reduce_sum(logp * adv * step_mask, axis=1))
             mean_entropy = tf.reduce_sum(entropy * step_mask) / tf.reduce_sum(step_mask)
             loss = policy_loss - self.cfg.entropy_weight * mean_entropy
-            if replay:  # hybrid controller: joint loss with the predictor's MSE (issue 4)
+            if replay:  # hybrid controller: joint loss with the predictor's MSE
                 loss += self.cfg.predictor_weight * self._predictor_loss(*replay)
         variables = self.net.trainable_variables
         grads = tape.gradient(loss, variables)
@@ -311,7 +311,7 @@ class Controller:
         """Write the policy network's weights (Keras .weights.h5)."""
         self.net.save_weights(path)
 
-    # --- hybrid predictor (issue 4) ---------------------------------------------------------
+    # --- hybrid predictor -------------------------------------------------------------------
 
     def _init_predictor(self) -> None:
         """Build the predictor head (before the optimizer is built) and its replay."""

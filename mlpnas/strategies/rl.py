@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 import CONSTANTS as C
 from mlpnas.spaces.base import SearchSpace
+from mlpnas.storage import names
 from mlpnas.strategies.base import Strategy
 
 
@@ -47,7 +48,7 @@ class RLStrategy(Strategy):
 
     def save(self, folder: Path) -> None:
         """The controller's Keras weights, for a user to inspect or reuse."""
-        self.controller.save_weights(str(Path(folder) / C.CONTROLLER_WEIGHTS_FILE))
+        self.controller.save_weights(str(Path(folder) / names.CONTROLLER_WEIGHTS_FILE))
 
     def get_state(self) -> dict:
         return self.controller.get_state()

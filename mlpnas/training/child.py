@@ -1,6 +1,6 @@
 """Build, train and score one child: a plain function of plain inputs.
 
-This is the unit of work that a worker process or a Ray task runs (see issue 6): it gets
+This is the unit of work that a worker process or a Ray task runs: it gets
 a sequence, the data, the configuration and a snapshot of the weight store, and returns
 the accuracy, the metadata to log and the trained weights to merge back.
 """

@@ -420,23 +420,6 @@ class RayExecutor(ChildExecutor):
         self._owns_ray, self._remote = False, None
 
 
-class CrashingTask:
-    """A child task that kills its own worker process the first `times` times it trains
-    child `index` (marker files remember): for tests of the retry path."""
-
-    def __init__(self, crashes: dict[int, int], marker_dir: str,
-                 task: Callable | None = None) -> None:
-        self.crashes, self.marker_dir, self.task = dict(crashes), str(marker_dir), task
-
-    def __call__(self, space, seq, index, dataset, config, store):
-        for k in range(self.crashes.get(index, 0)):
-            marker = Path(self.marker_dir) / f"crashed-{index}-{k}"
-            if not marker.exists():
-                marker.touch()
-                os._exit(17)
-        return (self.task or default_task())(space, seq, index, dataset, config, store)
-
-
 def make_executor(space, dataset, config, task: Callable | None = None) -> ChildExecutor:
     """The executor the configuration asks for (`workers`, `ray_address`)."""
     if config.ray_address:

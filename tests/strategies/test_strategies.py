@@ -1,0 +1,159 @@
+"""Strategies: uniform random search, regularized evolution, the factory."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from mlpnas.config import SearchConfig
+from mlpnas.errors import NasError
+from mlpnas.spaces.cnn import CNNSpace
+from mlpnas.spaces.cell import CellSpace
+from mlpnas.spaces.mlp import MLPSpace
+from mlpnas.strategies import make_strategy
+from mlpnas.strategies.evolution import EvolutionStrategy
+from mlpnas.strategies.random import RandomStrategy
+from mlpnas.spaces.grid import GridSpace
+
+
+def small_mlp() -> MLPSpace:
+    """24 valid sequences of at most 4 tokens over 2 dense tokens, dropout and output."""
+    return MLPSpace(max_length=4, units=(8, 16), activations=("relu",))
+
+
+def all_valid(space) -> list[tuple]:
+    """Every valid sequence of a small space, by brute force."""
+    found = []
+    for n in range(1, space.max_length + 1):
+        for seq in itertools.product(range(1, space.vocab_size + 1), repeat=n):
+            if space.is_valid(seq):
+                found.append(seq)
+    return found
+
+
+def test_random_is_uniform_over_valid_sequences():
+    from scipy.stats import chisquare
+
+    space = small_mlp()
+    valid = all_valid(space)
+    assert len(valid) == 24
+    draws = RandomStrategy(space, seed=3).ask(1200)
+    counts = {seq: 0 for seq in valid}
+    for seq in draws:
+        counts[tuple(seq)] += 1  # a KeyError here would be an invalid sequence
+    # Per-step uniform sampling would give each [dense, output] 1/8 instead of 1/24.
+    assert chisquare(list(counts.values())).pvalue > 0.001
+
+
+def test_random_same_seed_same_sequences_and_state_round_trip():
+    a, b = RandomStrategy(CellSpace(), seed=5), RandomStrategy(CellSpace(), seed=5)
+    assert a.ask(6) == b.ask(6)
+    state = a.get_state()
+    first = a.ask(4)
+    a.set_state(state)
+    assert a.ask(4) == first
+
+
+@pytest.mark.parametrize("space", [small_mlp(), MLPSpace(max_length=5), CellSpace(),
+                                   CNNSpace(max_length=3, input_shape=(8, 8)),
+                                   GridSpace({"a": [1, 2, 3], "b": ["x", "y"]})])
+def test_mutation_changes_exactly_one_token_to_a_different_valid_value(space):
+    evo = EvolutionStrategy(space, population=4, sample_size=2, seed=0)
+    for parent in RandomStrategy(space, seed=1).ask(100):
+        child = evo.mutate(parent)
+        assert space.is_valid(child) and len(child) == len(parent)
+        diff = [t for t, (p, c) in enumerate(zip(parent, child)) if p != c]
+        assert len(diff) == 1  # never the same value, never two changes
+
+
+def test_alternatives_keep_the_sequence_valid_and_exclude_the_current_value():
+    space = MLPSpace(max_length=4)
+    evo = EvolutionStrategy(space, seed=0)
+    seq = [3, space.dropout_id, 5, space.output_id]
+    dense = set(range(1, space.n_dense + 1))
+    assert set(evo.alternatives(seq, 0)) == dense - {3}
+    assert set(evo.alternatives(seq, 1)) == dense  # the output layer would end it early
+    assert set(evo.alternatives(seq, 2)) == dense - {5}  # no dropout twice in a row
+    assert evo.alternatives(seq, 3) == []  # the last slot is always the output layer
+
+
+def test_evolution_retires_the_oldest_not_the_worst():
+    space = CellSpace()
+    evo = EvolutionStrategy(space, population=3, sample_size=2, seed=0)
+    seqs = evo.ask(3)
+    evo.tell(seqs, [0.9, 0.1, 0.2])  # the oldest is also the best
+    newcomer = evo.ask(1)
+    evo.tell(newcomer, [0.0])
+    members = [s for s, _ in evo.population]
+    assert members == [seqs[1], seqs[2], newcomer[0]]
+    assert [r for _, r in evo.population] == [0.1, 0.2, 0.0]
+
+
+def test_evolution_first_population_random_then_mutants_of_the_tournament_winner():
+    space = CellSpace()
+    evo = EvolutionStrategy(space, population=5, sample_size=5, seed=2)
+    asked_random = []
+    random_ask = evo.random.ask
+    evo.random.ask = lambda m: asked_random.append(m) or random_ask(m)
+    first = evo.ask(3)
+    evo.tell(first, [0.1, 0.5, 0.2])
+    second = evo.ask(4)  # 2 random to fill the population, then 2 mutants
+    assert asked_random == [3, 2]
+    evo.tell(second, [0.3, 0.9, 0.0, 0.0])  # first[0] and first[1] retire
+    best = second[1]
+    assert [s for s, _ in evo.population] == [first[2]] + second
+    for child in evo.ask(20):  # S = P: the parent is always the best member
+        assert sum(a != b for a, b in zip(child, best)) == 1
+
+
+def test_evolution_state_round_trip_through_the_checkpoint_unpickler():
+    import pickle
+
+    from mlpnas.storage import safe_unpickle
+
+    evo = EvolutionStrategy(CellSpace(), population=3, sample_size=2, seed=4)
+    seqs = evo.ask(3)
+    evo.tell(seqs, [0.3, 0.1, 0.2])
+    state = safe_unpickle(pickle.dumps(evo.get_state()), "checkpoint")  # what resume reads
+    first = evo.ask(5)
+    other = EvolutionStrategy(CellSpace(), population=3, sample_size=2, seed=99)
+    other.set_state(state)
+    assert other.ask(5) == first
+
+
+def test_make_strategy_reads_population_and_sample_size():
+    config = SearchConfig(population=7, sample_size=3)
+    evo = make_strategy("evolution", CellSpace(), config, seed=0)
+    assert (evo.population_size, evo.sample_size) == (7, 3)
+    with pytest.raises(NasError, match="evolution"):
+        make_strategy("annealing", CellSpace(), config, seed=0)
+    with pytest.raises(NasError):
+        EvolutionStrategy(CellSpace(), population=0)
+
+
+def test_random_counts_match_brute_force():
+    space = MLPSpace(max_length=4, units=(8, 16, 32), activations=("relu", "tanh"))
+    assert RandomStrategy(space).completions(()) == len(all_valid(space))
+
+
+@pytest.mark.slow
+def test_search_runs_with_evolution(runner, tmp_path):
+    from cli import main
+    from mlpnas.storage.events import load_event
+
+    result = runner.invoke(main, [
+        "search", "--dataset", "wine", "--space", "mlp", "--strategy", "evolution",
+        "--controller-epochs", "2",
+        "--samples-per-epoch", "3", "--child-epochs", "1", "--population", "2",
+        "--sample-size", "2", "--logs-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    event = load_event(tmp_path, None)
+    assert len(event.entries) == 6
+    space = MLPSpace()
+    assert all(space.is_valid(e.tokens) for e in event.entries)
+    # epoch 0: 3 random children, the last 2 stay (P = 2); epoch 1: 3 mutants of those 2
+    seqs = [list(e.tokens) for e in event.entries]
+    for child in seqs[3:]:
+        assert any(len(child) == len(p) and sum(a != b for a, b in zip(child, p)) == 1
+                   for p in seqs[1:3])
