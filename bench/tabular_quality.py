@@ -157,8 +157,8 @@ def _without_tensorboard() -> None:
     import importlib.util
     import types
 
-    if importlib.util.find_spec("tensorboard") is not None:
-        return
+    if "tensorboard" in sys.modules or importlib.util.find_spec("tensorboard") is not None:
+        return  # installed, or stood in for by an earlier data set
     for name in ("tensorboard", "tensorboard.plugins", "tensorboard.plugins.hparams",
                  "tensorboard.plugins.hparams.api"):
         sys.modules.setdefault(name, types.ModuleType(name))
