@@ -37,7 +37,7 @@ LOGS_DIR = "LOGS"
 # --- What a search trains ----------------------------------------------------------------
 # --one-shot: children start from the stored weights of layers they share (shape-checked).
 MLP_ONE_SHOT = True
-# --predictor: a second controller head predicts each child's accuracy (hybrid controller).
+# --predictor: an accuracy predictor (its own network) trained beside the controller.
 CONTROLLER_USE_PREDICTOR = False
 # --screen: sample this many times as many candidates as are trained each controller
 # epoch and train those with the highest predicted accuracy (1 = no screening).
@@ -80,7 +80,7 @@ REPORT_FILE = "report.html"
 BENCH_DEFAULT = "nb201-cifar10"
 BENCH_BUDGET = 200
 BENCH_SEEDS = 20
-BENCH_STRATEGIES = ("rl", "random", "evolution")
+BENCH_STRATEGIES = ("rl", "random", "evolution", "local", "largest")
 BENCH_JOBS = 2
 # --plot: the anytime regret plot, in the logs folder.
 BENCH_PLOT_FILE = "bench_{benchmark}.png"
@@ -90,17 +90,19 @@ BENCH_PLOT_FILE = "bench_{benchmark}.png"
 # =======================================================================================
 
 # --- Controller (LSTM policy, REINFORCE) -------------------------------------------------
-# Gradient steps the controller takes on each batch of (sequence, reward) pairs.
+# Most gradient steps the controller takes on each batch of (sequence, reward) pairs: the
+# first is the REINFORCE step, later ones PPO-clipped and stopped by CONTROLLER_TARGET_KL.
 CONTROLLER_TRAINING_EPOCHS = 5
 # Discount over the steps of ONE sequence: step t of T gets alpha**(T-1-t) * advantage.
 CONTROLLER_LOSS_ALPHA = 0.9
 CONTROLLER_LSTM_DIM = 100
 CONTROLLER_EMBEDDING_DIM = 32
-CONTROLLER_LEARNING_RATE = 0.01
-# Exponential moving average of past rewards used as the REINFORCE baseline.
+# Adam's learning rate for the policy (chosen with bench/tune_rl.py on the tuning seeds,
+# see docs/controller.md).
+CONTROLLER_LEARNING_RATE = 0.003
+# Decay of the moving average of past rewards (the baseline when CONTROLLER_BASELINE = "ema").
 CONTROLLER_BASELINE_DECAY = 0.8
-# Weight of the entropy bonus added to the policy loss (0 turns it off). Tuned together
-# with the temperature by bench/tune_rl.py (see docs/strategies.md).
+# Weight of the entropy bonus added to the policy loss (0 turns it off).
 CONTROLLER_ENTROPY_WEIGHT = 0.01
 # Logits are divided by this temperature before the softmax (1.0 = plain softmax); above
 # 1 it keeps the policy from collapsing within a budget of a few hundred children.
@@ -109,12 +111,8 @@ CONTROLLER_TEMPERATURE = 2.0
 CONTROLLER_GRAD_CLIP = 5.0
 
 # --- Accuracy predictor and screening ----------------------------------------------------
-# Weight of the predictor's mean-squared error in the controller's joint loss:
-# L = policy loss - entropy bonus + PREDICTOR_LOSS_WEIGHT * MSE(replay of every child).
-PREDICTOR_LOSS_WEIGHT = 1.0
-# Extra gradient steps on the predictor's loss alone after each controller update (its
-# own Adam optimizer over the LSTM trunk and the predictor head; the policy head is not
-# touched). 0 = only the joint steps.
+# Gradient steps on the predictor's loss after each controller update (its own network
+# and Adam optimizer; the policy is not touched).
 PREDICTOR_EXTRA_STEPS = 20
 # Fresh samples (per candidate) drawn from the policy to estimate each candidate's
 # probability of being selected (Monte Carlo), and how many simulated draws to use.
@@ -206,6 +204,35 @@ BENCH_REPORT_BUDGETS = (25, 50, 100, 200, 500, 1000)
 
 # --- Randomness ------------------------------------------------------------------------
 SEED = 0
+
+# --- Controller update (policy gradient) ---------------------------------------------------
+# Advantage of a sequence: "normalized" (reward - baseline) / batch reward std, "rank"
+# (centred ranks in [-0.5, 0.5]) or "raw" (reward - baseline).
+CONTROLLER_ADVANTAGE = "normalized"
+# Baseline: "loo" (mean reward of the other sequences of the batch) or "ema" (moving
+# average of earlier batches with CONTROLLER_BASELINE_DECAY; leave one out on the first).
+CONTROLLER_BASELINE = "loo"
+# PPO clipping of the ratio pi / pi_sampling on steps after the first (0 = no clipping).
+CONTROLLER_CLIP_RATIO = 0.2
+# A step on a batch after the first is taken only while KL(pi_sampling || pi) is below this.
+CONTROLLER_TARGET_KL = 0.02
+# Smallest reward spread "normalized" divides by (a batch of equal rewards moves nothing).
+CONTROLLER_MIN_REWARD_STD = 1e-3
+# The rl strategy samples only sequences it has not been told about yet (redrawing a repeat
+# at most CONTROLLER_RESAMPLE_ROUNDS times per batch), so no evaluation is spent twice.
+CONTROLLER_NO_REPEATS = True
+CONTROLLER_RESAMPLE_ROUNDS = 20
+# The accuracy predictor's Adam learning rate.
+PREDICTOR_LEARNING_RATE = 0.01
+# `nas bench --screen`: a search stops early after this many epochs in a row that proposed
+# only configurations it had already evaluated.
+BENCH_MAX_IDLE_EPOCHS = 50
+# Seed sets of the controller's tuning protocol: bench/tune_rl.py tunes on the first (half
+# open range) and refuses any seed of the second, on which bench/rl_vs_evolution.py reports.
+TUNE_SEEDS = (100, 150)
+REPORT_SEEDS = (300, 350)
+# `nas bench --screen`: batches of plain sampling before screening starts.
+BENCH_SCREEN_WARMUP = 0
 
 # --- Tabular search space and long-trained children --------------------------------------
 # `--space tabular`: depth first, then (units, dropout) per layer, then the training choices.

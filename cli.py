@@ -309,12 +309,16 @@ def plot_distribution_command(event, logs_dir, output) -> None:
 def analyze(event, logs_dir, output, as_json) -> None:
     """What the controller chose per epoch (table + heat-map) and which choices mattered.
 
+    With a status.json from this version, also the policy update's KL divergence and the
+    distinct architectures evaluated so far, per epoch.
+
     \b
     Examples:
       nas analyze
       nas analyze --event 3 --json
       nas analyze --logs-dir ../shared/datasets/mlpnas-logs --event 1051
     """
+    from mlpnas.analysis.policy import policy_table, policy_updates
     from mlpnas.analysis.summary import choice_effects, choice_frequencies, event_space
     from mlpnas.analysis.plots import plot_choice_heatmap
     from mlpnas.analysis.text import effects_table, frequency_table
@@ -325,11 +329,15 @@ def analyze(event, logs_dir, output, as_json) -> None:
     freqs = choice_frequencies(ev, space)
     path = plot_choice_heatmap(ev, freqs, path)
     _warn_order(ev)
+    policy = policy_updates(ev.path)
     if as_json:
         _print_json({"event": ev.name, "frequencies": freqs, "effects": effects,
-                     "plot": str(path)})
+                     "policy": policy, "plot": str(path)})
         return
     click.echo(frequency_table(freqs) + "\n\n" + effects_table(effects))
+    if policy_table(policy):
+        click.echo("\nStrategy per epoch (KL of the policy update, distinct architectures "
+                   "so far):\n" + policy_table(policy))
     click.echo(str(path))
 
 
@@ -528,7 +536,8 @@ def predict_command(model_path, data_path, proba, output) -> None:
 @click.option("--benchmark", default=C.BENCH_DEFAULT, show_default=True,
               help="Table to search (see --list), e.g. nb201-cifar100, hpobench-australian.")
 @click.option("--strategies", default=",".join(C.BENCH_STRATEGIES), show_default=True,
-              help=f"Comma-separated strategies to compare ({', '.join(STRATEGIES)}).")
+              help=f"Comma-separated strategies to compare ({', '.join(STRATEGIES)}; largest: "
+                   "the table's largest models first, where it records model sizes).")
 @click.option("--budget", type=POSITIVE, default=C.BENCH_BUDGET, show_default=True,
               help="Evaluations (table look-ups) per search.")
 @click.option("--seeds", type=POSITIVE, default=C.BENCH_SEEDS, show_default=True,
@@ -542,6 +551,16 @@ def predict_command(model_path, data_path, proba, output) -> None:
               show_default=True, help="Evolution: tournament size S.")
 @click.option("--jobs", type=POSITIVE, default=C.BENCH_JOBS, show_default=True,
               help="Worker processes (searches run in parallel over seeds).")
+@click.option("--reevaluate", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Pick the incumbent among the K best observed candidates by their mean "
+                   "over all of the table's recorded runs (re-running the top K; 0 = off).")
+@click.option("--screen", type=POSITIVE, default=C.SCREEN_FACTOR, show_default=True,
+              help="rl: sample this many times more candidates and evaluate the best "
+                   "predicted ones (needs --predictor; 1 = off), as in nas search.")
+@click.option("--screen-warmup", type=click.IntRange(min=0), default=C.BENCH_SCREEN_WARMUP,
+              show_default=True, help="Batches of plain sampling before screening starts.")
+@click.option("--predictor/--no-predictor", "use_predictor", default=False,
+              help="rl: train the accuracy predictor (needed by --screen).")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Anytime regret PNG (default: <logs-dir>/"
                    f"{C.BENCH_PLOT_FILE.format(benchmark='<benchmark>')}).")
@@ -549,7 +568,8 @@ def predict_command(model_path, data_path, proba, output) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @click.option("--list", "list_only", is_flag=True, help="List the benchmark tables and exit.")
 def bench_command(benchmark, strategies, budget, seeds, seed, samples_per_epoch, population,
-                  sample_size, jobs, plot, logs_dir, as_json, list_only) -> None:
+                  sample_size, jobs, reevaluate, screen, screen_warmup, use_predictor, plot,
+                  logs_dir, as_json, list_only) -> None:
     """Compare search strategies on tabulated benchmarks (a table look-up is the reward).
 
     Needs the bench extra: pip install 'nas[bench]'. Progress goes to stderr.
@@ -559,6 +579,7 @@ def bench_command(benchmark, strategies, budget, seeds, seed, samples_per_epoch,
       nas bench --list
       nas bench --benchmark nb201-cifar10 --strategies rl,random,evolution --budget 200 --seeds 20
       nas bench --benchmark hpobench-australian --budget 100 --seeds 5 --json
+      nas bench --strategies rl,largest --budget 25 --predictor --screen 20 --seeds 50
     """
     from pathlib import Path
 
@@ -572,10 +593,12 @@ def bench_command(benchmark, strategies, budget, seeds, seed, samples_per_epoch,
             click.echo(line)
         return
     config = SearchConfig(samples_per_epoch=samples_per_epoch, population=population,
-                          sample_size=sample_size)
-    result = B.run_bench(benchmark, B.parse_strategies(strategies), budget,
-                         list(range(seed, seed + seeds)), config, jobs,
-                         progress=lambda line: click.echo(line, err=True))
+                          sample_size=sample_size, screen=screen, screen_warmup=screen_warmup,
+                          use_predictor=use_predictor)
+    names = B.parse_strategies(strategies)
+    B.check_bench_screening(config, names)
+    result = B.run_bench(benchmark, names, budget, list(range(seed, seed + seeds)), config, jobs,
+                         progress=lambda line: click.echo(line, err=True), reevaluate=reevaluate)
     output = plot or Path(logs_dir) / C.BENCH_PLOT_FILE.format(benchmark=benchmark)
     png = plot_regret(result.regret, output, f"{benchmark}: anytime regret", result.unit)
     if as_json:

@@ -57,6 +57,13 @@ class SearchConfig:
     max_consecutive_failures: int = C.MAX_CONSECUTIVE_FAILURES
     tensorboard: bool = False
 
+    # --- the controller's policy update ---
+    controller_advantage: str = C.CONTROLLER_ADVANTAGE
+    controller_baseline: str = C.CONTROLLER_BASELINE
+    controller_clip_ratio: float = C.CONTROLLER_CLIP_RATIO
+    controller_target_kl: float = C.CONTROLLER_TARGET_KL
+    controller_no_repeats: bool = C.CONTROLLER_NO_REPEATS
+
 
     @property
     def budget(self) -> int:

@@ -99,3 +99,19 @@ print("LOADED", sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "LOADED []" in result.stdout
+
+
+def test_analyze_shows_the_policy_updates_from_status_json(runner, logs, tmp_path):
+    status = {"status": "finished", "epochs": [
+        {"epoch": 0, "kl": 0.012, "entropy": 1.5, "distinct": 10.0, "mean_reward": 0.7},
+        {"epoch": 1, "kl": 0.034, "entropy": 1.2, "distinct": 19.0, "mean_reward": 0.8}]}
+    (logs / "event1" / "status.json").write_text(json.dumps(status))
+    args = ["analyze", "--logs-dir", str(logs), "--event", "1", "--output",
+            str(tmp_path / "h.png")]
+    data = json.loads(runner.invoke(main, args + ["--json"]).output)
+    assert [(r["epoch"], r["kl"], r["distinct"]) for r in data["policy"]] == [
+        (0, 0.012, 10.0), (1, 0.034, 19.0)]
+    table = runner.invoke(main, args).output.splitlines()
+    header = next(i for i, line in enumerate(table) if line.split()[:2] == ["epoch", "kl"])
+    assert table[header + 2].split()[:2] == ["1", "0.034"]
+    assert "distinct" in table[header]

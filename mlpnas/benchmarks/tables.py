@@ -78,6 +78,7 @@ class Table:
     radix: np.ndarray     # number of choices per position
     values: np.ndarray    # (configurations, runs) metric values, NaN where a run is missing
     info: BenchmarkInfo
+    sizes: np.ndarray | None = None  # model size of each configuration, where recorded
 
     @property
     def means(self) -> np.ndarray:
@@ -140,14 +141,17 @@ def load_table(name: str) -> Table:
     choices = dict(bench.search_space)
     space, offsets = _space_for(info, choices)
     radix = np.array([len(c) for c in choices.values()])
-    rows = []
-    for digits in itertools.product(*(range(n) for n in radix)):
-        rows.append(raw["".join(map(str, digits))][info.metric])
+    records = [raw["".join(map(str, digits))]
+               for digits in itertools.product(*(range(n) for n in radix))]
+    rows = [record[info.metric] for record in records]
     width = max(len(r) for r in rows)
     values = np.full((len(rows), width), np.nan)
     for i, runs in enumerate(rows):
         values[i, :len(runs)] = runs
-    return Table(name, space, offsets, radix, values, info)
+    sizes = None
+    if all("model_size" in record for record in records):
+        sizes = np.array([np.mean(record["model_size"]) for record in records], dtype=float)
+    return Table(name, space, offsets, radix, values, info, sizes)
 
 
 def describe_benchmarks() -> list[str]:

@@ -3,7 +3,8 @@
     base.py        the Strategy interface
     random.py      uniform over valid architectures
     evolution.py   regularized evolution
-    rl.py          the LSTM controller (controller.py) trained with REINFORCE
+    local.py       local search: hill climbing over one-token changes, random restarts
+    rl.py          the LSTM controller (controller.py) trained by policy gradient
     screening.py   which sampled candidates to train, by predicted accuracy
 
 A new strategy is one module plus one line in STRATEGIES. Importing this package is
@@ -19,6 +20,7 @@ from mlpnas.errors import NasError
 from mlpnas.spaces.base import SearchSpace
 from mlpnas.strategies.base import Strategy
 from mlpnas.strategies.evolution import EvolutionStrategy
+from mlpnas.strategies.local import LocalSearchStrategy
 from mlpnas.strategies.random import RandomStrategy
 
 
@@ -38,6 +40,7 @@ STRATEGIES: dict[str, Callable[[SearchSpace, Any, int], Strategy]] = {
     "rl": _rl,
     "random": lambda space, config, seed: RandomStrategy(space, seed),
     "evolution": _evolution,
+    "local": lambda space, config, seed: LocalSearchStrategy(space, seed),
 }
 
 

@@ -23,8 +23,13 @@ class Strategy(ABC):
     def ask(self, m: int) -> list[list[int]]:
         """Propose m complete, valid token sequences."""
 
-    def tell(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float]) -> dict:
-        """Learn from the rewards of sequences returned by `ask`; returns statistics."""
+    def tell(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float],
+             observed: tuple | None = None) -> dict:
+        """Learn from the rewards of sequences returned by `ask`; returns statistics.
+
+        `observed` = (sequences, accuracies) actually measured this time, when they differ
+        from (seqs, rewards) (reused or screened candidates); only a predictor reads it.
+        """
         return {"mean_reward": float(np.mean(rewards)), "max_reward": float(np.max(rewards))}
 
     def predict(self, seqs: Sequence[Sequence[int]]) -> list[float] | None:

@@ -1,25 +1,31 @@
-"""The LSTM controller: a Keras policy over a search space's tokens, trained with REINFORCE.
+"""The LSTM controller: a Keras policy over a search space's tokens, trained by policy gradient.
 
 Zoph & Le (2016), section 3.2: the controller emits one token per step; its parameters
-are updated with the REINFORCE gradient, sum_t grad log pi(a_t | a_<t) * (R - b), where
-a_t is the token actually sampled, R the child's reward, and b an exponential moving
-average of past rewards (the baseline). Here the advantage of step t is additionally
-discounted over the steps of the SAME sequence: A_t = alpha**(T-1-t) * (R - b) (the
-"discounted-reward loss", alpha = CONTROLLER_LOSS_ALPHA); rewards are never discounted
-across different sequences. An optional entropy bonus keeps the policy from collapsing
-early (ENAS, Pham et al. 2018).
+are updated with the REINFORCE gradient, sum_t grad log pi(a_t | a_<t) * A, where a_t is
+the token actually sampled and A the child's advantage, its reward minus a baseline.
+
+The update (`Controller.update`) is on-policy and size-controlled:
+- the baseline of sequence i is the mean reward of the OTHER sequences of its batch (leave
+  one out, Kool et al. 2019), or an exponential moving average of earlier batches;
+- advantages are divided by the batch's reward spread ("normalized") or replaced by
+  centred ranks ("rank"), so a step's size does not depend on the reward's scale;
+- optionally the advantage of step t is discounted over the steps of the SAME sequence,
+  A_t = alpha**(T-1-t) * A (alpha = CONTROLLER_LOSS_ALPHA, 1 = no discount); rewards are
+  never discounted across different sequences;
+- the first step on a batch is the plain REINFORCE step; further steps (`train_steps`)
+  use PPO's clipped ratio (Schulman et al. 2017) and stop once the KL divergence from the
+  policy that sampled the batch exceeds `target_kl`. Each update reports that KL.
+An entropy bonus keeps the policy from collapsing early (ENAS, Pham et al. 2018).
 
 Invalid tokens are masked out of the softmax (logits set to -inf) both when sampling and
 when computing log-probabilities for the update, so sampling never rejects and retries.
 Sampling uses the controller's own seeded numpy Generator.
 
-Hybrid controller (optional, `use_predictor`): a second head on the same LSTM trunk reads
-the encoded whole sequence (the hidden state after its last token) and predicts the
-child's validation accuracy (sigmoid). It is trained with the mean squared error over a
-replay of EVERY (sequence, accuracy) pair observed so far, jointly with the policy: each
-controller step minimises policy loss - entropy bonus + predictor_weight * MSE(replay);
-after the update, `predictor_steps` more steps on the MSE alone (own optimizer, policy
-head untouched) let the predictor keep up as the replay grows.
+Accuracy predictor (optional, `use_predictor`): a separate network (its own embedding,
+LSTM and sigmoid head; nothing shared with the policy, so fitting it cannot move the
+policy) reads a whole sequence and predicts the child's validation accuracy. After each
+policy update it takes `predictor_steps` Adam steps on the mean squared error over a
+replay of EVERY (sequence, accuracy) pair observed so far.
 
 Skip connections (Zoph & Le 2016, section 3.3): in a space with pairwise skip decisions
 (`space.skip_anchors()`, e.g. the cnn space), the token at a skip step t, deciding
@@ -28,7 +34,7 @@ P(yes) = sigmoid(v^T tanh(W_prev h_j + W_curr h_t)), where h_t is the LSTM's hid
 state at step t and h_j the one at layer j's anchor step. It is written as the logits
 (0 for 'no', the score for 'yes') of a softmax over the two valid tokens, which is that
 sigmoid exactly; so the binary skip tokens are ordinary tokens of the sequence, and
-their log-probabilities and entropies enter the REINFORCE loss like any other.
+their log-probabilities and entropies enter the policy loss like any other.
 """
 
 from __future__ import annotations
@@ -60,10 +66,19 @@ class ControllerConfig:
     temperature: float = C.CONTROLLER_TEMPERATURE
     grad_clip: float = C.CONTROLLER_GRAD_CLIP
     train_steps: int = C.CONTROLLER_TRAINING_EPOCHS
-    # --- hybrid predictor ---
+    advantage: str = C.CONTROLLER_ADVANTAGE
+    baseline: str = C.CONTROLLER_BASELINE
+    clip_ratio: float = C.CONTROLLER_CLIP_RATIO
+    target_kl: float = C.CONTROLLER_TARGET_KL
+    no_repeats: bool = C.CONTROLLER_NO_REPEATS
     use_predictor: bool = C.CONTROLLER_USE_PREDICTOR
-    predictor_weight: float = C.PREDICTOR_LOSS_WEIGHT
     predictor_steps: int = C.PREDICTOR_EXTRA_STEPS
+    predictor_learning_rate: float = C.PREDICTOR_LEARNING_RATE
+
+
+def _kl(log_ratio):
+    """KL(pi_old || pi) estimated from samples of pi_old: mean(r - 1 - log r), r = pi / pi_old."""
+    return tf.reduce_mean(tf.exp(log_ratio) - 1.0 - log_ratio)
 
 
 class PolicyNetwork(keras.Model):
@@ -81,12 +96,6 @@ class PolicyNetwork(keras.Model):
         self.head = keras.layers.Dense(
             vocab_size + 1, kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 3))
         self.lstm_dim = cfg.lstm_dim
-        # The hybrid controller's accuracy head; None without a predictor.
-        self.predictor = keras.layers.Dense(
-            1, activation="sigmoid", kernel_initializer=keras.initializers.GlorotUniform(
-                seed=seed + 4)) if cfg.use_predictor else None
-        if self.predictor is not None:
-            self.predictor.build((None, cfg.lstm_dim))
         if skip_attention:  # Zoph & Le 3.3: W_prev, W_curr and v of the skip sigmoid
             dense = [keras.layers.Dense(
                 units, use_bias=False,
@@ -124,15 +133,29 @@ class PolicyNetwork(keras.Model):
         """Keras entry point: the logits of a teacher-forced pass."""
         return self.unroll(inputs)[0]
 
-    def predict_accuracy(self, inputs, last):
-        """Predictor head: (batch, T+1) start token + whole sequence -> (batch,) accuracy.
 
-        `last` is the position of each sequence's last token in `inputs`, so the head
-        reads the hidden state after the LSTM has seen the entire sequence.
-        """
-        _, hiddens = self.unroll(inputs)
-        encoded = tf.gather(hiddens, last, batch_dims=1)
-        return tf.squeeze(self.predictor(encoded), axis=-1)
+
+class PredictorNetwork(keras.Model):
+    """Accuracy predictor: its own embedding and LSTM over a whole sequence -> sigmoid."""
+
+    def __init__(self, vocab_size: int, cfg: ControllerConfig, seed: int) -> None:
+        super().__init__()
+        self.embedding = keras.layers.Embedding(
+            vocab_size + 1, cfg.embedding_dim,
+            embeddings_initializer=keras.initializers.RandomUniform(-0.1, 0.1, seed=seed + 10))
+        self.lstm = keras.layers.LSTM(
+            cfg.lstm_dim, kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 11),
+            recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 12))
+        self.head = keras.layers.Dense(
+            1, activation="sigmoid",
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 13))
+
+    def call(self, inputs, last):
+        """(batch, T+1) start token + sequence, position of each last token -> (batch,)."""
+        steps = tf.range(tf.shape(inputs)[1])[None, :]
+        mask = steps <= tf.cast(last, tf.int32)[:, None]
+        encoded = self.lstm(self.embedding(inputs), mask=mask)
+        return tf.squeeze(self.head(encoded), axis=-1)
 
 
 class Controller:
@@ -144,16 +167,39 @@ class Controller:
         self.cfg = cfg or ControllerConfig()
         self.rng = np.random.default_rng(seed)
         self.skips = space.skip_anchors()  # skip step -> anchor step of the earlier layer
-        self.net = PolicyNetwork(space.vocab_size, self.cfg, seed, skip_attention=bool(self.skips))
-        self.net(np.zeros((1, space.max_length), dtype="int32"))  # build the weights
-        self._init_predictor()
+        self.net = self._policy(seed)
+        self._init_predictor(seed)
         self.optimizer = keras.optimizers.Adam(self.cfg.learning_rate,
                                                global_clipnorm=self.cfg.grad_clip)
         self.optimizer.build(self.net.trainable_variables)
+        self._fresh_optimizer = [v.numpy() for v in self.optimizer.variables]
         self.baseline: float | None = None
-        self._train_step = tf.function(self._train_step_impl, reduce_retracing=True)
+        self._gradient = tf.function(self._gradient_impl, reduce_retracing=True)
+        self._apply = tf.function(self._apply_impl, reduce_retracing=True)
+        self._forward = tf.function(self._log_probs, reduce_retracing=True)
         # One compiled LSTM step: eager Keras calls cost ~10x more per sampling step.
         self._step = tf.function(self.net.step, reduce_retracing=True)
+
+    def _policy(self, seed: int) -> PolicyNetwork:
+        """A freshly initialised policy network for `seed`, built."""
+        net = PolicyNetwork(self.space.vocab_size, self.cfg, seed, skip_attention=bool(self.skips))
+        net(np.zeros((1, self.space.max_length), dtype="int32"))
+        return net
+
+    def reset(self, seed: int) -> None:
+        """Become what Controller(space, cfg, seed) would be, keeping the compiled functions
+        (tracing them costs more than a whole tabulated search)."""
+        fresh = Controller.__new__(Controller)
+        fresh.space, fresh.cfg, fresh.skips = self.space, self.cfg, self.skips
+        fresh._init_predictor(seed)
+        state = {"weights": [v.numpy() for v in self._policy(seed).weights],
+                 "optimizer": self._fresh_optimizer,
+                 "baseline": None, "rng": np.random.default_rng(seed).bit_generator.state}
+        if fresh.predictor is not None:
+            state.update({"replay": [],
+                          "predictor_weights": [v.numpy() for v in fresh.predictor.weights],
+                          "predictor_optimizer": self._fresh_predictor_optimizer})
+        self.set_state(state)
 
     # --- sampling ------------------------------------------------------------------------
 
@@ -164,7 +210,31 @@ class Controller:
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)
 
-    def sample(self, m: int) -> list[list[int]]:
+    def sample(self, m: int, exclude: set | None = None) -> list[list[int]]:
+        """Sample m complete, valid sequences; with `exclude`, distinct ones outside it.
+
+        Excluding draws from pi conditioned on x not in the excluded set S. Its score
+        function is grad log pi(x) + grad pi(S) / (1 - pi(S)), the second term the same
+        for every sample; advantages that sum to zero over the batch (leave-one-out or
+        ranks) cancel it, so the update needs only log pi. Draws are redone at most
+        CONTROLLER_RESAMPLE_ROUNDS times; a policy that still repeats keeps the repeats.
+        """
+        seqs = self._sample(m)
+        if exclude is None:
+            return seqs
+        for _ in range(C.CONTROLLER_RESAMPLE_ROUNDS):
+            taken, redo = set(exclude), []
+            for i, seq in enumerate(seqs):
+                if tuple(seq) in taken:
+                    redo.append(i)
+                taken.add(tuple(seq))
+            if not redo:
+                break
+            for i, seq in zip(redo, self._sample(len(redo))):
+                seqs[i] = seq
+        return seqs
+
+    def _sample(self, m: int) -> list[list[int]]:
         """Sample m complete, valid sequences (in parallel, one LSTM step per position)."""
         seqs: list[list[int]] = [[] for _ in range(m)]
         tokens = np.zeros(m, dtype="int32")
@@ -239,51 +309,100 @@ class Controller:
         entropy = -tf.reduce_sum(tf.where(valid, probs * logp_all, 0.0), axis=-1)
         return logp, entropy, hiddens
 
+    def _step_log_probs(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
+        """log pi(a_t | a_<t) of every step (batch, T); 0 past each sequence's end."""
+        inputs, actions, step_mask, valid = self._batch(seqs)
+        logp, _, _ = self._forward(inputs, actions, valid)
+        return logp.numpy() * step_mask
+
     def sequence_log_prob(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
         """log pi(sequence) for each sequence (sum over its steps)."""
-        inputs, actions, step_mask, valid = self._batch(seqs)
-        logp, _, _ = self._log_probs(inputs, actions, valid)
-        return np.sum(logp.numpy() * step_mask, axis=1)
+        return np.sum(self._step_log_probs(seqs), axis=1)
+
+    def baselines(self, rewards: np.ndarray) -> np.ndarray:
+        """Per-sequence baseline: the mean of the OTHER rewards of the batch (leave one out),
+        or, with baseline="ema", the moving average of earlier batches (leave one out for
+        the first batch, which has no earlier ones)."""
+        n = len(rewards)
+        loo = (rewards.sum() - rewards) / (n - 1) if n > 1 else np.zeros(n)
+        if self.cfg.baseline == "ema" and self.baseline is not None:
+            return np.full(n, self.baseline)
+        return loo
+
+    def sequence_advantages(self, rewards: Sequence[float]) -> np.ndarray:
+        """One advantage per sequence: reward minus baseline, scaled or rank-shaped.
+
+        "normalized": (R_i - b_i) / std(R); "rank": centred ranks in [-0.5, 0.5] (no
+        baseline needed, invariant to the reward's scale); "raw": R_i - b_i.
+        """
+        r = np.asarray(rewards, dtype="float64")
+        if self.cfg.advantage == "rank":
+            from scipy.stats import rankdata
+
+            return rankdata(r) / len(r) - (len(r) + 1) / (2 * len(r))
+        adv = r - self.baselines(r)
+        if self.cfg.advantage == "normalized":
+            adv /= max(float(np.std(r)), C.CONTROLLER_MIN_REWARD_STD)
+        return adv
 
     def advantages(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float]) -> np.ndarray:
-        """A[i, t] = alpha**(T_i-1-t) * (R_i - b) for the steps of sequence i, else 0."""
-        rewards = np.asarray(rewards, dtype="float64")
-        baseline = float(np.mean(rewards)) if self.baseline is None else self.baseline
+        """A[i, t] = alpha**(T_i-1-t) * A_i for the steps of sequence i, else 0."""
+        seq_adv = self.sequence_advantages(rewards)
         adv = np.zeros((len(seqs), self.space.max_length), dtype="float32")
         for i, seq in enumerate(seqs):
             T = len(seq)
-            adv[i, :T] = (rewards[i] - baseline) * self.cfg.loss_alpha ** np.arange(T - 1, -1, -1)
+            adv[i, :T] = seq_adv[i] * self.cfg.loss_alpha ** np.arange(T - 1, -1, -1)
         return adv
 
-    def _train_step_impl(self, inputs, actions, step_mask, valid, adv, *replay):
+    def _gradient_impl(self, inputs, actions, step_mask, valid, adv, old_logp):
+        """Gradient of the clipped surrogate: (loss, entropy, KL from pi_old, gradients).
+
+        The ratio pi/pi_old is 1 on the first step, where the surrogate's gradient is the
+        plain REINFORCE gradient sum_t grad log pi(a_t) * A_t.
+        """
+        eps = self.cfg.clip_ratio
         with tf.GradientTape() as tape:
             logp, entropy, _ = self._log_probs(inputs, actions, valid)
-            policy_loss = -tf.reduce_mean(tf.reduce_sum(logp * adv * step_mask, axis=1))
+            log_ratio = (logp - old_logp) * step_mask
+            ratio = tf.exp(log_ratio)
+            surrogate = ratio * adv
+            if eps > 0:  # PPO (Schulman et al. 2017): no gain from moving the ratio past 1±eps
+                surrogate = tf.minimum(surrogate, tf.clip_by_value(ratio, 1 - eps, 1 + eps) * adv)
+            policy_loss = -tf.reduce_mean(tf.reduce_sum(surrogate * step_mask, axis=1))
             mean_entropy = tf.reduce_sum(entropy * step_mask) / tf.reduce_sum(step_mask)
             loss = policy_loss - self.cfg.entropy_weight * mean_entropy
-            if replay:  # hybrid controller: joint loss with the predictor's MSE
-                loss += self.cfg.predictor_weight * self._predictor_loss(*replay)
-        variables = self.net.trainable_variables
-        grads = tape.gradient(loss, variables)
-        # Variables the loss does not reach (the predictor head while its replay is still
-        # empty) get no gradient; leave them out rather than warn on every step.
-        self.optimizer.apply_gradients([(g, v) for g, v in zip(grads, variables) if g is not None])
-        return policy_loss, mean_entropy
+        grads = tape.gradient(loss, self.net.trainable_variables)
+        return policy_loss, mean_entropy, _kl(tf.reduce_sum(log_ratio, axis=1)), grads
+
+    def _apply_impl(self, grads):
+        self.optimizer.apply_gradients(zip(grads, self.net.trainable_variables))
 
     def update(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float]) -> dict:
-        """REINFORCE update on one batch; then move the baseline towards the batch mean."""
+        """Policy update on one batch of on-policy samples; then move the baseline.
+
+        Up to `train_steps` steps on the batch; after the first, a step is taken only while
+        the KL divergence from the sampling policy stays below `target_kl`.
+        """
         inputs, actions, step_mask, valid = self._batch(seqs)
         adv = self.advantages(seqs, rewards)
-        used_baseline = float(np.mean(rewards)) if self.baseline is None else self.baseline
+        old_logp = self._step_log_probs(seqs).astype("float32")
+        steps = 0
         policy_loss = entropy = 0.0
-        replay = self._replay_batch()
         for _ in range(max(1, self.cfg.train_steps)):
-            pl, ent = self._train_step(inputs, actions, step_mask, valid, adv, *replay)
-            policy_loss, entropy = float(pl), float(ent)
+            pl, ent, kl, grads = self._gradient(inputs, actions, step_mask, valid, adv, old_logp)
+            if steps and float(kl) > self.cfg.target_kl:
+                break  # already as far from the sampling policy as allowed
+            self._apply(grads)
+            policy_loss, entropy, steps = float(pl), float(ent), steps + 1
+        new_logp = self.sequence_log_prob(seqs)
+        kl = float(_kl(new_logp - old_logp.sum(axis=1)))
+        mean = float(np.mean(rewards))
         d = self.cfg.baseline_decay
-        self.baseline = used_baseline * d + (1 - d) * float(np.mean(rewards))
-        return {"policy_loss": policy_loss, "entropy": entropy, "baseline": used_baseline,
-                "mean_reward": float(np.mean(rewards)), "max_reward": float(np.max(rewards))}
+        self.baseline = mean if self.baseline is None else self.baseline * d + (1 - d) * mean
+        return {"policy_loss": policy_loss, "entropy": entropy, "kl": kl,
+                "policy_steps": float(steps), "baseline": self.baseline,
+                "mean_advantage": float(np.mean(self.sequence_advantages(rewards))),
+                "mean_reward": mean, "max_reward": float(np.max(rewards))}
 
     # --- state ------------------------------------------------------------------------------
 
@@ -311,24 +430,22 @@ class Controller:
         """Write the policy network's weights (Keras .weights.h5)."""
         self.net.save_weights(path)
 
-    # --- hybrid predictor -------------------------------------------------------------------
+    # --- accuracy predictor -----------------------------------------------------------------
 
-    def _init_predictor(self) -> None:
-        """Build the predictor head (before the optimizer is built) and its replay."""
+    def _init_predictor(self, seed: int) -> None:
+        """Build the predictor network, its own optimizer and its replay."""
         self.replay: list[tuple[tuple[int, ...], float]] = []
-        self.predictor_optimizer = None
+        self.predictor = None
         if not self.cfg.use_predictor:
             return
-        variables = self._predictor_variables()
-        self.predictor_optimizer = keras.optimizers.Adam(self.cfg.learning_rate,
+        self.predictor = PredictorNetwork(self.space.vocab_size, self.cfg, seed)
+        inputs, last = self._encode([[]])
+        self.predictor(inputs, last)  # build the weights
+        self.predictor_optimizer = keras.optimizers.Adam(self.cfg.predictor_learning_rate,
                                                          global_clipnorm=self.cfg.grad_clip)
-        self.predictor_optimizer.build(variables)
+        self.predictor_optimizer.build(self.predictor.trainable_variables)
+        self._fresh_predictor_optimizer = [v.numpy() for v in self.predictor_optimizer.variables]
         self._predictor_step = tf.function(self._predictor_step_impl, reduce_retracing=True)
-
-    def _predictor_variables(self) -> list:
-        """The trunk (embedding, LSTM) and the predictor head: not the policy head."""
-        head = {id(v) for v in self.net.head.trainable_variables + self._skip_variables()}
-        return [v for v in self.net.trainable_variables if id(v) not in head]
 
     def _encode(self, seqs: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
         """(start token + whole sequence, padded to T+1; position of each last token)."""
@@ -340,32 +457,31 @@ class Controller:
         return inputs, last
 
     def predict_accuracy(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
-        """Predicted validation accuracy of each sequence (the hybrid controller's head)."""
-        if not self.cfg.use_predictor:
+        """Predicted validation accuracy of each sequence."""
+        if self.predictor is None:
             raise ValueError("this controller has no predictor (use_predictor=False)")
         if not len(seqs):
             return np.zeros(0)
-        inputs, last = self._encode(seqs)
-        return self.net.predict_accuracy(inputs, last).numpy().astype("float64")
+        return self.predictor(*self._encode(seqs)).numpy().astype("float64")
 
     def remember(self, seqs: Sequence[Sequence[int]], accuracies: Sequence[float]) -> None:
         """Add observed (sequence, accuracy) pairs to the predictor's replay."""
-        if self.cfg.use_predictor:
+        if self.predictor is not None:
             self.replay.extend((tuple(map(int, s)), float(a)) for s, a in zip(seqs, accuracies))
 
     def _replay_batch(self) -> tuple:
         """The whole replay as (inputs, last, targets); () when there is nothing to fit."""
-        if not self.cfg.use_predictor or not self.replay:
+        if self.predictor is None or not self.replay:
             return ()
         inputs, last = self._encode([s for s, _ in self.replay])
         return inputs, last, np.asarray([a for _, a in self.replay], dtype="float32")
 
     def _predictor_loss(self, inputs, last, targets):
-        """Mean squared error of the predictor head over a batch."""
-        return tf.reduce_mean(tf.square(self.net.predict_accuracy(inputs, last) - targets))
+        """Mean squared error of the predictor over a batch."""
+        return tf.reduce_mean(tf.square(self.predictor(inputs, last) - targets))
 
     def _predictor_step_impl(self, inputs, last, targets):
-        variables = self._predictor_variables()
+        variables = self.predictor.trainable_variables
         with tf.GradientTape() as tape:
             loss = self._predictor_loss(inputs, last, targets)
         grads = tape.gradient(loss, variables)
@@ -373,7 +489,7 @@ class Controller:
         return loss
 
     def fit_predictor(self, steps: int | None = None) -> dict:
-        """Steps on the predictor's MSE alone over the whole replay; its loss after them."""
+        """Steps on the predictor's MSE over the whole replay; its loss after them."""
         replay = self._replay_batch()
         if not replay:
             return {}
@@ -383,15 +499,18 @@ class Controller:
                 "replay_size": len(self.replay)}
 
     def _predictor_state(self) -> dict:
-        if not self.cfg.use_predictor:
+        if self.predictor is None:
             return {}
         return {"replay": [(list(s), a) for s, a in self.replay],
+                "predictor_weights": [v.numpy() for v in self.predictor.weights],
                 "predictor_optimizer": [v.numpy() for v in self.predictor_optimizer.variables]}
 
     def _set_predictor_state(self, state: dict) -> None:
-        if not self.cfg.use_predictor:
+        if self.predictor is None:
             return
         self.replay = [(tuple(s), float(a)) for s, a in state.get("replay", [])]
+        for var, value in zip(self.predictor.weights, state.get("predictor_weights", [])):
+            var.assign(value)
         for var, value in zip(self.predictor_optimizer.variables,
                               state.get("predictor_optimizer", [])):
             var.assign(value)

@@ -14,6 +14,21 @@ from mlpnas.strategies.base import Strategy
 from mlpnas.strategies.random import RandomStrategy
 
 
+def alternatives(space: SearchSpace, seq: Sequence[int], position: int) -> list[int]:
+    """Tokens that may replace seq[position] and keep the sequence valid (not itself)."""
+    seq = list(seq)
+    options = np.flatnonzero(space.valid_next(seq[:position]))
+    return [int(tok) for tok in options if tok != seq[position]
+            and space.is_valid(seq[:position] + [int(tok)] + seq[position + 1:])]
+
+
+def neighbours(space: SearchSpace, seq: Sequence[int]) -> list[list[int]]:
+    """Every valid sequence that differs from `seq` in exactly one token."""
+    seq = list(map(int, seq))
+    return [seq[:t] + [tok] + seq[t + 1:] for t in range(len(seq))
+            for tok in alternatives(space, seq, t)]
+
+
 class EvolutionStrategy(Strategy):
     """Regularized (aging) evolution, Real et al. 2019 (Algorithm 1).
 
@@ -64,10 +79,7 @@ class EvolutionStrategy(Strategy):
 
     def alternatives(self, seq: Sequence[int], position: int) -> list[int]:
         """Tokens that may replace seq[position] and keep the sequence valid (not itself)."""
-        seq = list(seq)
-        options = np.flatnonzero(self.space.valid_next(seq[:position]))
-        return [int(tok) for tok in options if tok != seq[position]
-                and self.space.is_valid(seq[:position] + [int(tok)] + seq[position + 1:])]
+        return alternatives(self.space, seq, position)
 
     def mutate(self, seq: Sequence[int]) -> list[int]:
         """`seq` with one token re-sampled among its valid alternatives."""
@@ -79,7 +91,8 @@ class EvolutionStrategy(Strategy):
         seq[position] = int(self.rng.choice(choices[position]))
         return seq
 
-    def tell(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float]) -> dict:
+    def tell(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float],
+             observed: tuple | None = None) -> dict:
         for seq, reward in zip(seqs, rewards):
             self.population.append((list(map(int, seq)), float(reward)))
             if len(self.population) > self.population_size:

@@ -1,4 +1,4 @@
-"""The LSTM controller as a strategy: sample from the policy, update it with REINFORCE.
+"""The LSTM controller as a strategy: sample from the policy, update it by policy gradient.
 
 TensorFlow is imported only when an RLStrategy is made.
 """
@@ -15,7 +15,7 @@ from mlpnas.strategies.base import Strategy
 
 
 class RLStrategy(Strategy):
-    """The LSTM controller trained with REINFORCE (see mlpnas.strategies.controller)."""
+    """The LSTM controller trained by policy gradient (see mlpnas.strategies.controller)."""
 
     name = "rl"
 
@@ -23,19 +23,30 @@ class RLStrategy(Strategy):
         from mlpnas.strategies.controller import Controller
 
         self.controller = Controller(space, cfg, seed)
+        self.seen: set[tuple] = set()  # every sequence told so far
+
+    def reset(self, seed: int) -> None:
+        """Start over as a fresh strategy with `seed` (reusing the compiled controller)."""
+        self.controller.reset(seed)
+        self.seen = set()
 
     def ask(self, m: int) -> list[list[int]]:
-        return self.controller.sample(m)
+        return self.controller.sample(m, self.seen if self.controller.cfg.no_repeats else None)
 
     def tell(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float],
              observed: tuple | None = None) -> dict:
-        """REINFORCE update; with a predictor, first add the measured pairs to its replay.
+        """Policy update; with a predictor, first add the measured pairs to its replay.
 
         `observed` = (sequences, accuracies) actually measured, when they differ from the
-        policy's (seqs, rewards) (screening: see mlpnas.strategies.screening); default: all of them.
+        policy's (seqs, rewards) (screening: see mlpnas.strategies.screening); default: all
+        of them. Only measured sequences count as seen (they are not proposed again).
         """
-        self.controller.remember(*(observed if observed is not None else (seqs, rewards)))
+        observed = observed if observed is not None else (seqs, rewards)
+        self.controller.remember(*observed)
         stats = self.controller.update(seqs, rewards)
+        self.seen |= {tuple(map(int, s)) for s in observed[0]}
+        stats.update({"batch_distinct": float(len({tuple(s) for s in seqs})),
+                      "distinct": float(len(self.seen))})
         if self.controller.cfg.use_predictor:
             stats.update(self.controller.fit_predictor())
         return stats
@@ -51,10 +62,11 @@ class RLStrategy(Strategy):
         self.controller.save_weights(str(Path(folder) / names.CONTROLLER_WEIGHTS_FILE))
 
     def get_state(self) -> dict:
-        return self.controller.get_state()
+        return {**self.controller.get_state(), "seen": [list(s) for s in self.seen]}
 
     def set_state(self, state: dict) -> None:
         self.controller.set_state(state)
+        self.seen = {tuple(s) for s in state.get("seen", [])}
 
 
 def controller_config(config: Any):
@@ -66,5 +78,7 @@ def controller_config(config: Any):
         learning_rate=config.controller_learning_rate, loss_alpha=config.controller_loss_alpha,
         baseline_decay=config.baseline_decay, entropy_weight=config.entropy_weight,
         temperature=config.temperature, grad_clip=config.grad_clip,
-        train_steps=config.controller_train_steps,
+        train_steps=config.controller_train_steps, advantage=config.controller_advantage,
+        baseline=config.controller_baseline, clip_ratio=config.controller_clip_ratio,
+        target_kl=config.controller_target_kl, no_repeats=config.controller_no_repeats,
         use_predictor=config.use_predictor)

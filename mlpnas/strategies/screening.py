@@ -1,6 +1,11 @@
 """Which sampled sequences to train in a controller epoch: plain sampling or screening.
 
-Plain (screen factor 1): the m sampled sequences are all trained, as MLPNAS did.
+Plain (screen factor 1): the m sampled sequences are all trained, as MLPNAS did, except
+with one-shot weight transfer: there a sequence already in the log (or earlier in the same
+batch) is not trained again but reuses its logged accuracy (counted as reused / repeats in
+the epoch's statistics). Retraining it would start from its own trained weights and train
+them further, so its reward would grow with how often it was sampled instead of belonging
+to the architecture.
 
 Screening (factor K > 1, after the warm-up epochs): the policy pi samples N = K*m
 candidates, the predictor scores them, and only the m distinct candidates with the highest
@@ -182,12 +187,11 @@ def _screen_probs(strategy: Any, candidates: list[list[int]], predicted: list[fl
 def plan_epoch(strategy: Any, config: Any, epoch: int, known: dict[Seq, float]) -> EpochPlan:
     """Sample this epoch's candidates and decide which to train (see the module doc)."""
     m = config.samples_per_epoch
-    if config.screen <= 1:
-        seqs = strategy.ask(m)
-        return EpochPlan(seqs, strategy.predict(seqs), list(range(len(seqs))))
     screened = is_screened(config, epoch)
     candidates = strategy.ask(m * config.screen if screened else m)
     predicted = strategy.predict(candidates)
+    if config.screen <= 1 and not getattr(config, "one_shot", False):
+        return EpochPlan(candidates, predicted, list(range(len(candidates))))
     new, reused = _distinct_new(candidates, known)
     if not screened:
         return EpochPlan(candidates, predicted, new, reused, dedupe=True)

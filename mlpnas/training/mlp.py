@@ -24,18 +24,30 @@ def build_mlp(space: MLPSpace, seq: Sequence[int], input_shape: int | Sequence[i
     input_dim = int(np.prod(input_shape))
     inputs = keras.Input((input_dim,), name="features")
     x, width, keys = inputs, input_dim, {}
+    reads: tuple = ("input",)  # what the next dense layer reads (see dense_key)
     for position, tok in enumerate(seq):
         tok = int(tok)
         if space.is_dense(tok):
             units, activation = space.dense(tok)
             name = f"dense_{position}"
             x = keras.layers.Dense(units, activation=activation, name=name)(x)
-            keys[name] = ("dense", width, units, activation)
-            width = units
+            keys[name] = dense_key(reads, width, units, activation)
+            width, reads = units, ("dense", units, activation)
         elif tok == space.dropout_id:
             x = keras.layers.Dropout(space.dropout, name=f"dropout_{position}")(x)
+            reads = reads + ("dropout",)
         else:
             name = "output"
             x = keras.layers.Dense(n_classes, activation="softmax", name=name)(x)
-            keys[name] = ("dense", width, n_classes, "softmax")
+            keys[name] = dense_key(reads, width, n_classes, "softmax")
     return Child(keras.Model(inputs, x), keys)
+
+
+def dense_key(reads: tuple, in_width: int, units: int, activation: str) -> tuple:
+    """Weight-store key of a dense layer: its shape and activation, and what it reads.
+
+    `reads` is ("input",) or the previous dense layer's ("dense", units, activation),
+    followed by "dropout" when a dropout sits in between: an inherited kernel then always
+    meets the kind of features it was trained on, not merely an input of the same width.
+    """
+    return ("dense", reads, int(in_width), int(units), activation)

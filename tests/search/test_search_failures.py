@@ -76,7 +76,8 @@ def test_failures_get_the_worst_reward_and_the_search_goes_on(tmp_path, tiny_dat
     nas = search_mod.MLPNAS(config_for(tmp_path, max_consecutive_failures=3), dataset=tiny_data,
                             task=ScriptedTask(child, raises=errors), test_task=no_test_score)
     real_tell = nas.strategy.tell
-    nas.strategy.tell = lambda seqs, rewards: told.append(list(rewards)) or real_tell(seqs, rewards)
+    nas.strategy.tell = lambda seqs, rewards, **kw: told.append(list(rewards)) or real_tell(
+        seqs, rewards, **kw)
     result = nas.search()
     assert [e.failed for e in result.entries] == [True, True, False, True, False, False]
     assert "MemoryError: out of host memory" in result.entries[0].meta["error"]

@@ -43,7 +43,8 @@ def test_samples_are_valid_and_seeded():
 
 def test_advantages_discount_within_one_sequence_only():
     space = MLPSpace(max_length=4)
-    ctl = Controller(space, ControllerConfig(loss_alpha=0.5), seed=0)
+    ctl = Controller(space, ControllerConfig(loss_alpha=0.5, advantage="raw", baseline="ema"),
+                     seed=0)
     ctl.baseline = 0.5
     adv = ctl.advantages([[1, 30], [1, 2, 3, 30]], [0.9, 0.1])
     assert adv[0].tolist() == pytest.approx([0.2, 0.4, 0, 0])
@@ -73,3 +74,46 @@ def test_state_round_trip_reproduces_samples():
     other = Controller(space, seed=99)
     other.set_state(state)
     assert other.sample(5) == after
+
+
+def test_leave_one_out_baseline_and_scale_free_advantages():
+    ctl = Controller(MLPSpace(max_length=3), ControllerConfig(advantage="raw"), seed=0)
+    rewards = np.array([0.2, 0.4, 0.9])
+    # each sequence's baseline is the mean of the others, never its own reward
+    assert ctl.baselines(rewards).tolist() == pytest.approx([0.65, 0.55, 0.3])
+    raw = ctl.sequence_advantages(rewards)
+    assert raw.sum() == pytest.approx(0)  # leave-one-out advantages cancel over the batch
+    norm = Controller(MLPSpace(max_length=3), ControllerConfig(), seed=0)
+    assert norm.sequence_advantages(rewards) == pytest.approx(raw / rewards.std())
+    assert norm.sequence_advantages(rewards / 100) == pytest.approx(raw / rewards.std())
+    assert norm.sequence_advantages([0.5, 0.5]).tolist() == [0.0, 0.0]
+    rank = Controller(MLPSpace(max_length=3), ControllerConfig(advantage="rank"), seed=0)
+    assert rank.sequence_advantages([0.9, 0.1, 0.5]).tolist() == pytest.approx([1/3, -1/3, 0])
+
+
+def test_update_reports_its_kl_and_stops_at_the_kl_limit():
+    space = MLPSpace(max_length=4)
+    seqs = Controller(space, seed=7).sample(16)
+    rewards = [_reward(s) for s in seqs]
+    free = Controller(space, ControllerConfig(train_steps=8, target_kl=1e9, clip_ratio=0), seed=7)
+    capped = Controller(space, ControllerConfig(train_steps=8, target_kl=1e-6), seed=7)
+    stats_free, stats_capped = free.update(seqs, rewards), capped.update(seqs, rewards)
+    assert stats_free["policy_steps"] == 8 and stats_capped["policy_steps"] == 1
+    assert 0 < stats_capped["kl"] < stats_free["kl"]
+    # the reported KL is what moved: mean over samples of r - 1 - log r, r = pi / pi_old
+    before = Controller(space, seed=7).sequence_log_prob(seqs)
+    log_r = capped.sequence_log_prob(seqs) - before
+    assert stats_capped["kl"] == pytest.approx(np.mean(np.exp(log_r) - 1 - log_r), rel=1e-3)
+
+
+def test_excluded_sequences_are_not_sampled_and_reset_equals_a_fresh_controller():
+    space = MLPSpace(max_length=4, units=(8, 16), activations=("relu",))  # 24 sequences
+    ctl = Controller(space, seed=1)
+    seen = {tuple(s) for s in ctl.sample(3)}
+    batch = ctl.sample(3, exclude=seen)
+    assert len({tuple(s) for s in batch}) == 3 and not seen & {tuple(s) for s in batch}
+    ctl.update(batch, [0.1, 0.9, 0.3])
+    ctl.reset(5)
+    fresh = Controller(space, seed=5)
+    assert ctl.sample(8) == fresh.sample(8) and ctl.baseline is None
+    np.testing.assert_allclose(ctl.sequence_log_prob(batch), fresh.sequence_log_prob(batch))

@@ -93,12 +93,13 @@ def test_state_round_trip_includes_the_skip_weights():
 
 
 @pytest.mark.slow
-def test_the_predictor_head_trains_without_the_skip_weights():
+def test_the_predictor_shares_no_weights_with_the_skip_sigmoid_or_the_policy():
     space = CNNSpace(max_length=2, input_shape=(8, 8, 1))
     ctrl = Controller(space, ControllerConfig(**{**SMALL.__dict__, "use_predictor": True}), seed=0)
     skip_ids = {id(v) for v in ctrl._skip_variables()}
-    assert len(skip_ids) == 3
-    assert not skip_ids & {id(v) for v in ctrl._predictor_variables()}
+    assert len(skip_ids) == 3 and skip_ids <= {id(v) for v in ctrl.net.trainable_variables}
+    policy = {id(v) for v in ctrl.net.trainable_variables}
+    assert not policy & {id(v) for v in ctrl.predictor.trainable_variables}
     seqs = ctrl.sample(3)
     ctrl.update(seqs, [0.2, 0.5, 0.9])
     assert all(space.is_valid(s) for s in ctrl.sample(3))

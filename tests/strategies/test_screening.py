@@ -75,13 +75,23 @@ def test_warmup_epochs_sample_plainly_but_reuse_logged_accuracies():
     assert stats["reused"] + stats["repeats"] + stats["trained"] == 3
 
 
-def test_without_screening_every_sample_trains_as_before():
+def test_without_screening_or_one_shot_every_sample_trains():
     strategy = FakeStrategy(SEQS[:2], [0.5, 0.5], PRED[:2])
-    plan = plan_epoch(strategy, _config(), epoch=5, known={(1, 30): 0.4})
+    plan = plan_epoch(strategy, _config(one_shot=False), epoch=5, known={(1, 30): 0.4})
     assert plan.train == [0, 1, 2] and not plan.reused
     assert plan.feedback([0.1, 0.2, 0.3]) == {"seqs": plan.candidates,
                                               "rewards": [0.1, 0.2, 0.3]}
     assert plan.predicted == strategy.predict(plan.candidates)
+
+
+def test_with_one_shot_a_repeat_reuses_its_logged_accuracy_instead_of_retraining():
+    strategy = FakeStrategy(SEQS[:2], [0.5, 0.5], PRED[:2], seed=1)
+    plan = plan_epoch(strategy, _config(one_shot=True), epoch=5, known={(1, 30): 0.4})
+    assert not plan.screened and plan.dedupe
+    assert [tuple(plan.candidates[i]) for i in plan.train] == [(2, 30)]  # trained once
+    fb = plan.feedback([0.8])
+    assert fb["rewards"] == [0.4 if s == [1, 30] else 0.8 for s in plan.candidates]
+    assert fb["observed"] == ([[2, 30]], [0.8])
 
 
 def test_doubly_robust_reward_of_each_kind_of_candidate():

@@ -11,7 +11,8 @@ from mlpnas.errors import NasError
 from mlpnas.spaces.cnn import CNNSpace
 from mlpnas.spaces.cell import CellSpace
 from mlpnas.spaces.mlp import MLPSpace
-from mlpnas.strategies import make_strategy
+from mlpnas.strategies import STRATEGIES, make_strategy
+from mlpnas.strategies.local import LocalSearchStrategy
 from mlpnas.strategies.evolution import EvolutionStrategy
 from mlpnas.strategies.random import RandomStrategy
 from mlpnas.spaces.grid import GridSpace
@@ -157,3 +158,52 @@ def test_search_runs_with_evolution(runner, tmp_path):
     for child in seqs[3:]:
         assert any(len(child) == len(p) and sum(a != b for a, b in zip(child, p)) == 1
                    for p in seqs[1:3])
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_every_strategy_is_seeded_valid_and_resumes_through_the_checkpoint_unpickler(name):
+    import pickle
+
+    from mlpnas.storage import safe_unpickle
+
+    space, config = CellSpace(), SearchConfig(controller_lstm_dim=8, controller_embedding_dim=4)
+
+    def run(strategy, epochs):
+        for epoch in range(epochs):
+            seqs = strategy.ask(4)
+            assert len(seqs) == 4 and all(space.is_valid(s) for s in seqs)
+            strategy.tell(seqs, [(sum(s) % 7) / 7 + 0.01 * epoch for s in seqs])
+        return strategy
+
+    a = run(make_strategy(name, space, config, seed=1), 3)
+    b = run(make_strategy(name, space, config, seed=1), 3)
+    assert a.ask(6) == b.ask(6)  # same seed, same sequences
+    state = safe_unpickle(pickle.dumps(b.get_state()), "checkpoint")  # what resume reads
+    other = make_strategy(name, space, config, seed=99)
+    other.set_state(state)
+    assert run(other, 2).ask(5) == run(b, 2).ask(5)
+
+
+def test_local_search_climbs_through_neighbours_and_restarts_at_a_local_optimum():
+    space = GridSpace({"a": [1, 2, 3], "b": ["x", "y"]})  # 6 configurations
+    local = LocalSearchStrategy(space, seed=0)
+    centre = local.ask(1)[0]
+    local.tell([centre], [0.5])
+    assert local.centre == (centre, 0.5)
+    neighbours_asked = local.ask(2)  # the centre has 3 neighbours (2 for a, 1 for b)
+    assert all(sum(x != y for x, y in zip(n, centre)) == 1 for n in neighbours_asked)
+    local.tell(neighbours_asked, [0.6, 0.1])  # the first improves: it is the new centre
+    assert local.centre == (neighbours_asked[0], 0.6)
+    centre = neighbours_asked[0]
+    around = local.ask(1)[0]
+    assert sum(x != y for x, y in zip(around, centre)) == 1
+    assert tuple(around) not in local.seen  # never proposes what it evaluated
+    local.tell([around], [0.1])
+    left = len(local.queue)  # the centre's other neighbours, none of them better
+    if left:
+        local.tell(local.ask(left), [0.1] * left)
+    assert local.centre == (centre, 0.6)  # a local optimum
+    restart = local.ask(2)  # nothing left around the centre: random restart
+    assert local.centre is None and all(space.is_valid(s) for s in restart)
+    local.tell(restart, [0.3, 0.4])
+    assert local.centre[1] == 0.4

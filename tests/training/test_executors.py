@@ -47,12 +47,13 @@ def test_serial_executor_reports_a_failing_child_and_goes_on(tmp_path):
 
 @pytest.mark.slow
 def test_worker_processes_retry_a_killed_worker_and_are_reproducible(tmp_path):
+    from mlpnas.training.mlp import dense_key
     from mlpnas.training.weights import WeightStore
 
     data, space, config, seqs = tiny(tmp_path)
     store = WeightStore()
     width = data.input_shape[0]
-    store.weights[("dense", width, 8, "sigmoid")] = [np.ones((width, 8), "float32"),
+    store.weights[dense_key(("input",), width, 8, "sigmoid")] = [np.ones((width, 8), "float32"),
                                                     np.zeros(8, "float32")]
     before = store.get_state()
     crashes = CrashingTask({1: 1}, tmp_path)  # child 1 takes its worker down once

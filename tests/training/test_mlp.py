@@ -16,8 +16,10 @@ def test_builds_layers_of_the_sequence():
     assert [(d.units, d.activation.__name__) for d in dense] == [(128, "relu"), (32, "tanh"),
                                                                  (2, "softmax")]
     assert child.model.output_shape == (None, 2)
-    assert child.keys == {"dense_0": ("dense", 7, 128, "relu"), "dense_2": ("dense", 128, 32, "tanh"),
-                          "output": ("dense", 32, 2, "softmax")}
+    assert child.keys == {  # dropout sits between the first and second dense layer
+        "dense_0": ("dense", ("input",), 7, 128, "relu"),
+        "dense_2": ("dense", ("dense", 128, "relu", "dropout"), 128, 32, "tanh"),
+        "output": ("dense", ("dense", 32, "tanh"), 32, 2, "softmax")}
     with pytest.raises(NasError):
         build_mlp(space, [29, 30], 7, 2)
 
@@ -45,8 +47,8 @@ def test_corrupt_store_entry_is_not_loaded():
     space = MLPSpace()
     store = WeightStore()
     child = build_mlp(space, [19, 30], input_shape=4, n_classes=3)
-    store.weights[("dense", 4, 128, "relu")] = [np.zeros((3, 128)), np.zeros(128)]
-    store.weights[("dense", 128, 3, "softmax")] = [np.ones((128, 3)), np.ones(3)]
+    store.weights[child.keys["dense_0"]] = [np.zeros((3, 128)), np.zeros(128)]
+    store.weights[child.keys["output"]] = [np.ones((128, 3)), np.ones(3)]
     assert store.load_into(child) == 1  # only the output layer; the bad shape is skipped
     assert child.model.get_layer("output").get_weights()[1].tolist() == [1, 1, 1]
     assert child.model.get_layer("dense_0").get_weights()[0].shape == (4, 128)
