@@ -269,3 +269,37 @@ SMALL_SPLIT_ROWS = 30
 # Exit code after SIGTERM (128 + 15), e.g. from a timeout or a job scheduler: the search
 # stops after the current child like after Ctrl-C.
 TERMINATED_EXIT_CODE = 143
+
+# --- Tabular search space and long-trained children --------------------------------------
+# `--space tabular`: depth first, then (units, dropout) per layer, then the training choices.
+TABULAR_DEPTHS = (1, 2, 3, 4)
+TABULAR_UNITS = (128, 256, 512)
+TABULAR_DROPOUTS = (0.0, 0.1, 0.2)
+TABULAR_BATCH_NORM = (False, True)
+# Residual connections between consecutive dense layers of the same width.
+TABULAR_RESIDUAL = (False, True)
+# Adam's learning rate, a log grid.
+TABULAR_LEARNING_RATES = (0.001, 0.003, 0.01)
+TABULAR_BATCH_SIZES = (64, 128, 256)
+# Decoupled weight decay (AdamW, Keras' arithmetic: w -= learning rate * decay * w per step).
+TABULAR_WEIGHT_DECAYS = (0.0, 0.001, 0.01)
+# A child trains until its validation ACCURACY has not improved for this many epochs
+# (the best epoch's weights are restored and scored), or until --child-epochs.
+TABULAR_PATIENCES = (20, 40)
+# The tabular space's defaults for --child-epochs (the epoch cap), --controller-epochs and
+# --samples-per-epoch: fewer children than other spaces, each trained to convergence.
+TABULAR_MAX_EPOCHS = 150
+TABULAR_CONTROLLER_EPOCHS = 3
+TABULAR_SAMPLES_PER_EPOCH = 4
+# Learning-rate schedule over --child-epochs: constant, or cosine decay to zero.
+TABULAR_SCHEDULES = ("constant", "cosine")
+# Batch-norm momentum of tabular children (their moving statistics must settle within
+# the first epochs, which early stopping scores too).
+TABULAR_BN_MOMENTUM = 0.9
+# `nas export --ensemble K`: models retrained and averaged into the exported file (their
+# mean probability); 1 exports the single chosen architecture. Events of the tabular
+# space default to TABULAR_EXPORT_ENSEMBLE (fewer when the search has fewer).
+EXPORT_ENSEMBLE = 1
+TABULAR_EXPORT_ENSEMBLE = 3
+# Search space of `nas search` when --space is not given (tabular data and CSVs).
+DEFAULT_SPACE = "tabular"

@@ -114,20 +114,26 @@ def main() -> None:
 @click.option("--strategy", type=click.Choice(list(STRATEGIES)), default="rl",
               show_default=True, help="How architectures are proposed.")
 @click.option("--controller-epochs", type=POSITIVE, default=C.CONTROLLER_SAMPLING_EPOCHS,
-              show_default=True, help="Controller epochs (sample, train, update).")
+              show_default=True, help="Controller epochs (sample, train, update); "
+                                      f"tabular space: {C.TABULAR_CONTROLLER_EPOCHS}.")
 @click.option("--samples-per-epoch", type=POSITIVE, default=C.SAMPLES_PER_CONTROLLER_EPOCH,
-              show_default=True, help="Architectures trained per controller epoch.")
+              show_default=True, help="Architectures trained per controller epoch; "
+                                      f"tabular space: {C.TABULAR_SAMPLES_PER_EPOCH}.")
 @click.option("--child-epochs", type=POSITIVE, default=C.ARCHITECTURE_TRAINING_EPOCHS,
-              show_default=True, help="Training epochs of each child.")
+              show_default=True, help="Training epochs of each child; tabular space: "
+                                      f"at most {C.TABULAR_MAX_EPOCHS}, stopping once "
+                                      "validation accuracy stops improving.")
 @click.option("--max-layers", type=click.IntRange(min=2), default=C.MAX_ARCHITECTURE_LENGTH,
               show_default=True, help="Longest architecture, output layer included.")
 @click.option("--one-shot/--no-one-shot", default=C.MLP_ONE_SHOT, show_default=True,
-              help="Start children from the stored weights of matching layers.")
+              help="Start children from the stored weights of matching layers "
+                   "(the tabular space trains every child from scratch).")
 @click.option("--seed", type=int, default=C.SEED, show_default=True,
               help="Seed for the split, the controller and the children.")
 @LOGS_OPTION
 # --- image spaces ---
-@click.option("--space", type=click.Choice(list(SPACES)), default="mlp", show_default=True,
+@click.option("--space", type=click.Choice(list(SPACES)), default=C.DEFAULT_SPACE,
+              show_default=True,
               help="Search space: " + "; ".join(f"{name}: {info.help}"
                                                 for name, info in SPACES.items()) + ".")
 @click.option("--subset", type=POSITIVE, default=None,
@@ -185,10 +191,12 @@ def search(**options) -> None:
     from mlpnas.search.checkpoint import resume_config
     from mlpnas.config import SearchConfig
     from mlpnas.data import describe_data, load_search_dataset
+    from mlpnas.spaces import with_space_defaults
 
     resume, event_dir = options.pop("resume"), None
     if resume is None:
-        config = SearchConfig.from_options(options)
+        config = SearchConfig.from_options(
+            with_space_defaults(options, _explicit_options(options)))
     else:
         config, event_dir = resume_config(options["logs_dir"], resume, options,
                                           _explicit_options(options), _option_names())
@@ -510,10 +518,18 @@ def events_command(logs_dir, as_json) -> None:
 @click.option("--rank", type=POSITIVE, default=C.EXPORT_RANK, show_default=True,
               help="Which architecture: 1 = best validation accuracy.")
 @click.option("--epochs", type=POSITIVE, default=None,
-              help="Training epochs (default: the event's --child-epochs).")
+              help="Training epochs (default: the best epoch the search found for the "
+                   "architecture, else the event's --child-epochs).")
+@click.option("--ensemble", type=POSITIVE, default=None,
+              help="Average the probabilities of K models: the architecture of --rank and "
+                   "the next K-1 distinct ones, each retrained (default: "
+                   f"{C.TABULAR_EXPORT_ENSEMBLE} for the tabular space, at most as many as "
+                   f"it found; else {C.EXPORT_ENSEMBLE}).")
+@click.option("--same-architecture", is_flag=True,
+              help="With --ensemble K: K seeds of the --rank architecture instead.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False),
               help="The .keras file to write.")
-def export_command(event, logs_dir, rank, epochs, output) -> None:
+def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, output) -> None:
     """Retrain an architecture from scratch on train + validation, report its test
     accuracy, and save it with its preprocessing (a .keras file for `nas predict`).
 
@@ -521,14 +537,19 @@ def export_command(event, logs_dir, rank, epochs, output) -> None:
     Examples:
       nas export --output model.keras
       nas export --event 3 --rank 2 --epochs 30 --output second.keras
+      nas export --ensemble 3 --output ensemble.keras
     """
     from mlpnas.export import export_model
 
-    r = export_model(logs_dir, event, output, rank, epochs)
-    click.echo(f"architecture: {r.description} (validation accuracy in the search "
-               f"{r.search_val_accuracy:.4f}, with the weights it trained in the search)")
-    click.echo(f"retrained from scratch for {r.epochs} epochs on {r.train_rows} rows of "
-               f"{r.dataset} (train + validation: the same split as the search, test held out)")
+    r = export_model(logs_dir, event, output, rank, epochs, ensemble, same_architecture)
+    for m in r.members:
+        click.echo(f"architecture: {m['description']} (validation accuracy in the search "
+                   f"{m['search_val_accuracy']:.4f}, with the weights it trained in the search)")
+        click.echo(f"retrained from scratch for {m['epochs']} epochs on {r.train_rows} rows of "
+                   f"{r.dataset} (train + validation: the same split as the search, test held out)"
+                   + (f", seed {m['seed']}" if len(r.members) > 1 else ""))
+    if len(r.members) > 1:
+        click.echo(f"ensemble: the mean probability of {len(r.members)} models")
     rate = "" if r.test_majority_rate is None else f"; majority-class rate {r.test_majority_rate:.4f}"
     click.echo(f"test accuracy: {r.test_accuracy:.4f} ({r.test_rows} rows{rate}): the retrained "
                "model, so it differs from the search's figure for the same architecture")

@@ -13,7 +13,7 @@ import json
 import os
 import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +29,14 @@ from mlpnas.errors import NasError
 from mlpnas.data import load_search_dataset
 from mlpnas.storage import names
 from mlpnas.storage.events import Event, load_event
-from mlpnas.spaces import make_space
+from mlpnas.spaces import make_space, space_info
 
 FORMAT = 1
 
 
 @dataclass(frozen=True)
 class ExportResult:
-    """What `export_model` trained and wrote."""
+    """What `export_model` trained and wrote (an ensemble: the first member's architecture)."""
 
     path: Path
     description: str
@@ -48,6 +48,7 @@ class ExportResult:
     search_val_accuracy: float
     dataset: str = ""
     test_majority_rate: float | None = None  # always answering the commonest training class
+    members: list = field(default_factory=list)  # one dict per model averaged
 
 
 def _search_config(event: Event) -> SearchConfig:
@@ -57,11 +58,32 @@ def _search_config(event: Event) -> SearchConfig:
     return SearchConfig.from_dict(event.config["config"])
 
 
-def _chosen(event: Event, rank: int) -> dict:
-    rows = top_n(event, rank)
+def _members(event: Event, space: str, rank: int, ensemble: int | None,
+             same_architecture: bool) -> list[dict]:
+    """The rank-th best architecture and the next distinct ones, `ensemble` in all (or the
+    rank-th best `ensemble` times); each row gets the seed offset of its member.
+
+    `ensemble` None: the space's default number, or fewer when fewer were found.
+    """
+    default = ensemble is None
+    if default:
+        ensemble = space_info(space).export_ensemble
+    if ensemble < 1:
+        raise NasError(f"--ensemble must be at least 1, got {ensemble}")
+    rows = top_n(event, len(event.entries) or 1)
     if len(rows) < rank:
         raise NasError(f"--rank {rank}: {event.name} has only {len(rows)} trained children")
-    return rows[rank - 1]
+    if same_architecture:
+        return [{**rows[rank - 1], "member": i} for i in range(ensemble)]
+    distinct: dict = {}
+    for row in rows[rank - 1:]:
+        distinct.setdefault(tuple(row["tokens"]), row)
+    chosen = list(distinct.values())[:ensemble]
+    if len(chosen) < ensemble and not default:
+        raise NasError(f"--ensemble {ensemble}: {event.name} has only {len(chosen)} distinct "
+                       f"trained architectures from rank {rank} on (or use "
+                       "--same-architecture)")
+    return [{**row, "member": i} for i, row in enumerate(chosen)]
 
 
 def _output_path(output: str | os.PathLike) -> Path:
@@ -84,47 +106,84 @@ def _search_data(config: SearchConfig, event: Event) -> Dataset:
     return data
 
 
+def member_epochs(config: SearchConfig, row: dict, epochs: int | None) -> int:
+    """Epochs to retrain a member: --epochs, else the best epoch its search found, else the
+    search's --child-epochs."""
+    return int(epochs or row.get("best_epoch") or config.child_epochs)
+
+
 def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | os.PathLike,
-                 rank: int = C.EXPORT_RANK, epochs: int | None = None) -> ExportResult:
-    """Retrain the rank-th best architecture of an event on train + val; save it; test it."""
+                 rank: int = C.EXPORT_RANK, epochs: int | None = None,
+                 ensemble: int | None = None,
+                 same_architecture: bool = False) -> ExportResult:
+    """Retrain the rank-th best architecture (or an ensemble) of an event on train + val;
+    save it; test it once. `ensemble` None: the search space's default."""
     ev = load_event(logs_dir, event)
-    config, row, path = _search_config(ev), _chosen(ev, rank), _output_path(output)
+    config, path = _search_config(ev), _output_path(output)
+    rows = _members(ev, config.space, rank, ensemble, same_architecture)
     data = _search_data(config, ev)
-    epochs = int(epochs or config.child_epochs)
-    model, test_acc = _retrain(config, row["tokens"], data, epochs)
+    members = [{"tokens": row["tokens"], "description": row["description"],
+                "epochs": member_epochs(config, row, epochs), "seed": config.seed + row["member"],
+                "search_val_accuracy": row["val_accuracy"]} for row in rows]
+    model, test_acc = _retrain_all(config, members, data)
     model.save(path)
-    meta = {"format": FORMAT, "event": str(ev.path), "rank": rank, "tokens": row["tokens"],
-            "architecture": row["architecture"], "description": row["description"],
-            "epochs": epochs, "test_accuracy": test_acc,
-            "search_val_accuracy": row["val_accuracy"], "class_names": list(data.class_names),
+    first = rows[0]
+    meta = {"format": FORMAT, "event": str(ev.path), "rank": rank, "tokens": first["tokens"],
+            "architecture": first["architecture"], "description": first["description"],
+            "epochs": members[0]["epochs"], "members": members, "test_accuracy": test_acc,
+            "search_val_accuracy": first["val_accuracy"], "class_names": list(data.class_names),
             "input_shape": list(data.input_shape),
             "preprocessing": data.preprocessing.to_dict() if data.preprocessing else None}
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr(names.EXPORT_METADATA_FILE, json.dumps(meta, indent=2))
     top = np.bincount(np.concatenate([data.y_train, data.y_val])).argmax()
-    return ExportResult(path, row["description"], row["tokens"], epochs,
+    return ExportResult(path, first["description"], first["tokens"], members[0]["epochs"],
                         len(data.y_train) + len(data.y_val), len(data.y_test), test_acc,
-                        row["val_accuracy"], data.name, float(np.mean(data.y_test == top)))
+                        first["val_accuracy"], data.name, float(np.mean(data.y_test == top)),
+                        members)
 
 
-def _retrain(config: SearchConfig, tokens: list, data: Dataset, epochs: int) -> tuple[Any, float]:
-    """A fresh model of `tokens` trained on train + val; its test accuracy (read once)."""
+def _retrain_all(config: SearchConfig, members: list[dict], data: Dataset) -> tuple[Any, float]:
+    """Every member retrained; one model (their probabilities averaged); its test accuracy."""
+    from mlpnas.training.trainer import accuracy
+
+    models = [_retrain(config, m["tokens"], data, m["epochs"], m["seed"]) for m in members]
+    model = models[0] if len(models) == 1 else average_models(models)
+    return model, accuracy(model, data.x_test, data.y_test)
+
+
+def average_models(models: list) -> Any:
+    """One ordinary Keras model whose output is the mean of the members' probabilities."""
+    from mlpnas.training.tf_setup import import_tf
+
+    _, keras = import_tf()
+    inputs = keras.Input(models[0].inputs[0].shape[1:], name="features")
+    for i, member in enumerate(models):
+        member.name = f"member_{i}"
+    outputs = keras.layers.Average(name="mean_probability")([m(inputs) for m in models])
+    return keras.Model(inputs, outputs, name="ensemble")
+
+
+def _retrain(config: SearchConfig, tokens: list, data: Dataset, epochs: int, seed: int) -> Any:
+    """A fresh model of `tokens` trained on train + val for `epochs` with its own training
+    choices (the tabular space's) or the search's."""
     from mlpnas.training.child import build_model
     from mlpnas.training.tf_setup import seed_everything
-    from mlpnas.training.trainer import ChildTrainingError, accuracy, fit_evaluate
+    from mlpnas.training.trainer import ChildTrainingError, fit_evaluate
 
-    seed_everything(config.seed)
+    seed_everything(seed)
     space = make_space(config.space, max_length=config.max_layers, dropout=config.dropout,
                        input_shape=data.input_shape)
     model = build_model(space, tokens, data).model
     x = np.concatenate([data.x_train, data.x_val])
     y = np.concatenate([data.y_train, data.y_val])
+    options = {"batch_size": config.batch_size, "learning_rate": config.learning_rate,
+               **space.training_options(tokens), "patience": 0}
     try:  # no validation split is left: the per-epoch "validation" is the training data
-        fit_evaluate(model, x, y, x, y, epochs, config.batch_size, config.learning_rate,
-                     seed=config.seed)
+        fit_evaluate(model, x, y, x, y, epochs, seed=seed, **options)
     except ChildTrainingError as exc:
         raise NasError(f"retraining failed: {exc}") from None
-    return model, accuracy(model, data.x_test, data.y_test)
+    return model
 
 
 # --- predict ---------------------------------------------------------------------------------

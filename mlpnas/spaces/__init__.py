@@ -2,6 +2,7 @@
 
     base.py   the SearchSpace interface (and FixedLengthSpace)
     mlp.py    the MLPNAS vocabulary for tabular data
+    tabular.py  tabular MLPs with their training choices (depth, widths, learning rate...)
     cnn.py    layer-by-layer CNNs (Zoph & Le 2016) for images
     cell.py   the NAS-Bench-201 cell for images
     grid.py   a grid of hyperparameters (the tabulated benchmarks)
@@ -15,14 +16,16 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import CONSTANTS as C
 from mlpnas.errors import NasError
 from mlpnas.spaces.base import SearchSpace
 from mlpnas.spaces.cell import CellSpace
 from mlpnas.spaces.cnn import CNNSpace
 from mlpnas.spaces.mlp import MLPSpace
+from mlpnas.spaces.tabular import TabularSpace
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,10 @@ class SpaceInfo:
     data: str  # "tabular" (a CSV or built-in table) or "image"
     builder: str  # "module:function" that builds a child's Keras model (imports TensorFlow)
     help: str
+    # Search settings (SearchConfig fields) this space defaults to when not given.
+    defaults: dict = field(default_factory=dict)
+    # Models `nas export` averages by default (at most as many distinct ones as were found).
+    export_ensemble: int = C.EXPORT_ENSEMBLE
 
     def build_function(self) -> Callable:
         """The model builder: (space, seq, input_shape, n_classes, augment) -> Child."""
@@ -43,6 +50,13 @@ class SpaceInfo:
 SPACES: dict[str, SpaceInfo] = {
     "mlp": SpaceInfo(MLPSpace, "tabular", "mlpnas.training.mlp:build_mlp",
                      "MLPs in the MLPNAS vocabulary (tabular data)"),
+    "tabular": SpaceInfo(TabularSpace, "tabular", "mlpnas.training.tabular:build_tabular",
+                         "MLPs with their training choices, children trained to "
+                         "convergence (tabular data)",
+                         {"child_epochs": C.TABULAR_MAX_EPOCHS, "one_shot": False,
+                          "controller_epochs": C.TABULAR_CONTROLLER_EPOCHS,
+                          "samples_per_epoch": C.TABULAR_SAMPLES_PER_EPOCH},
+                         C.TABULAR_EXPORT_ENSEMBLE),
     "cnn": SpaceInfo(CNNSpace, "image", "mlpnas.training.cnn:build_cnn",
                      "layer-by-layer CNNs, Zoph & Le 2016 (images)"),
     "cell": SpaceInfo(CellSpace, "image", "mlpnas.training.cnn:build_cell_network",
@@ -55,6 +69,12 @@ def space_info(name: str) -> SpaceInfo:
     if name not in SPACES:
         raise NasError(f"unknown search space {name!r}; choose one of: {', '.join(SPACES)}")
     return SPACES[name]
+
+
+def with_space_defaults(options: dict, given: set) -> dict:
+    """Search options with the space's own defaults for the options not in `given`."""
+    defaults = space_info(options.get("space") or "mlp").defaults
+    return {**options, **{k: v for k, v in defaults.items() if k in options and k not in given}}
 
 
 def reads_images(name: str) -> bool:

@@ -21,6 +21,9 @@ class SearchSpace(ABC):
     name: str = "abstract"
     vocab_size: int
     max_length: int
+    # Steps a uniform sampler draws uniformly among the valid tokens instead of in
+    # proportion to their completions (e.g. a depth choice, so depths are explored equally).
+    uniform_steps: tuple = ()
 
     @abstractmethod
     def valid_next(self, prefix: Sequence[int]) -> np.ndarray:
@@ -65,6 +68,13 @@ class SearchSpace(ABC):
         the default is the token at each position.
         """
         return [(f"token {i + 1}", self.token_label(i, t)) for i, t in enumerate(seq)]
+
+    def training_options(self, seq: Sequence[int]) -> dict[str, Any]:
+        """Trainer keyword arguments that `seq` chooses itself (learning rate, epochs...).
+
+        Empty for spaces whose children all train with the search's settings.
+        """
+        return {}
 
     def is_valid(self, seq: Sequence[int]) -> bool:
         """True when every token of `seq` was allowed and `seq` is complete."""

@@ -15,7 +15,8 @@ class RandomStrategy(Strategy):
     """Uniform over the valid sequences of the space (not merely uniform per step).
 
     Each next token is drawn with probability proportional to the number of valid
-    completions through it, so every complete sequence is equally likely.
+    completions through it, so every complete sequence is equally likely; except at the
+    space's `uniform_steps` (e.g. a depth), where each valid token is equally likely.
     """
 
     name = "random"
@@ -43,7 +44,8 @@ class RandomStrategy(Strategy):
             toks = np.flatnonzero(self.space.valid_next(prefix))
             if len(toks) == 0:
                 raise NasError(f"search space {self.space.name} has a dead end at {list(prefix)}")
-            weights = np.array([self.completions(prefix + (int(t),)) for t in toks], dtype=float)
+            weights = (np.ones(len(toks)) if len(prefix) in self.space.uniform_steps else
+                       np.array([self.completions(prefix + (int(t),)) for t in toks], float))
             prefix += (int(self.rng.choice(toks, p=weights / weights.sum())),)
         return list(prefix)
 

@@ -51,15 +51,22 @@ def child_seed(config: SearchConfig, index: int) -> int:
 
 def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dataset,
                 config: SearchConfig, store: WeightStore | None) -> ChildOutcome:
-    """Build `seq`, inherit from `store` (one-shot), train, score on validation."""
+    """Build `seq`, inherit from `store` (one-shot), train, score on validation.
+
+    The search's epochs, batch size and learning rate apply unless the space's sequence
+    chooses its own (`SearchSpace.training_options`); the epochs trained and the epoch
+    scored are logged in the child's meta.
+    """
     start_child(child_seed(config, index),
                 full_reset=index > 0 and index % C.FULL_RESET_EVERY == 0)
     child = build_model(space, seq, dataset, augment=config.augment)
     inherited = store.load_into(child) if store is not None else 0
+    options = {"epochs": config.child_epochs, "batch_size": config.batch_size,
+               "learning_rate": config.learning_rate, **space.training_options(seq)}
     result = fit_evaluate(child.model, dataset.x_train, dataset.y_train, dataset.x_val,
-                          dataset.y_val, config.child_epochs, config.batch_size,
-                          config.learning_rate, seed=child_seed(config, index))
+                          dataset.y_val, seed=child_seed(config, index), **options)
     stored = WeightStore.extract(child) if store is not None else {}
     meta = {"params": int(child.model.count_params()), "train_seconds": result.seconds,
-            "inherited_layers": inherited, "history": result.history}
+            "inherited_layers": inherited, "history": result.history,
+            "epochs": result.epochs_run, "best_epoch": result.best_epoch}
     return ChildOutcome(result.val_accuracy, meta, child.model.get_weights(), stored)

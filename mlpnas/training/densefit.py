@@ -9,7 +9,9 @@ of a search; the whole epoch loop, validation included, runs inside it.
 Semantics are those of `model.fit` with the Keras optimizer of the same name and its
 default settings (Adam: beta 0.9/0.999, epsilon 1e-7; RMSprop: rho 0.9; SGD: plain),
 a softmax output trained on its logits (as Keras does), dropout scaled by 1/(1-rate)
-in training and off in evaluation, validation after every epoch.
+in training and off in evaluation, validation after every epoch. Optionally, as Keras
+does with `weight_decay` and a `CosineDecay` learning rate: decoupled weight decay and a
+cosine schedule; and early stopping on validation accuracy with the best epoch restored.
 """
 
 from __future__ import annotations
@@ -92,8 +94,19 @@ def _logits(params, acts, rates, x, training: bool, seed):
     return x
 
 
-def _update(optimizer: str, params, grads, slots, step, lr):
-    """One optimizer step in Keras' arithmetic; returns (params, slots)."""
+SCHEDULES = ("constant", "cosine")  # learning-rate schedules; the index is the graph's code
+
+
+def scheduled_rate(lr, schedule, step, total_steps):
+    """The learning rate at 0-based `step`: constant, or Keras' CosineDecay to zero."""
+    done = tf.minimum(tf.cast(step, tf.float32), tf.cast(total_steps, tf.float32))
+    cosine = 0.5 * (1.0 + tf.cos(np.pi * done / tf.cast(tf.maximum(total_steps, 1), tf.float32)))
+    return tf.where(tf.equal(schedule, 1), lr * cosine, lr)
+
+
+def _update(optimizer: str, params, grads, slots, step, lr, weight_decay):
+    """One optimizer step in Keras' arithmetic (decoupled weight decay first)."""
+    params = [p - p * weight_decay * lr for p in params]
     if optimizer == "sgd":
         return [p - lr * g for p, g in zip(params, grads)], slots
     if optimizer == "rmsprop":
@@ -107,22 +120,32 @@ def _update(optimizer: str, params, grads, slots, step, lr):
 
 
 def _make_train(optimizer: str):
-    """The training loop for one optimizer; each new weight count traces it once."""
+    """The training loop for one optimizer; each new weight count traces it once.
 
-    def train(params, acts, rates, x, y, xv, yv, perms, batch_size, lr, seed):
+    With `patience` > 0 the loop stops once validation accuracy has not improved for that
+    many epochs and returns the best epoch's weights; with 0 it runs every epoch and
+    returns the last epoch's weights.
+    """
+
+    def train(params, acts, rates, x, y, xv, yv, perms, batch_size, lr, seed, weight_decay,
+              schedule, patience):
         n = tf.shape(y)[0]
         n_batches = (n + batch_size - 1) // batch_size
         epochs = tf.shape(perms)[0]
+        total_steps = epochs * n_batches
         slots = [[tf.zeros_like(p) for p in params]] * _N_SLOTS[optimizer]
-        losses = tf.TensorArray(tf.float32, size=epochs)
-        accs = tf.TensorArray(tf.float32, size=epochs)
+        losses = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        accs = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
         step = tf.constant(0, tf.int64)
+        best, best_acc, best_epoch = list(params), tf.constant(-1.0), tf.constant(0)
+        limit = tf.where(patience > 0, patience, epochs)
         for epoch in tf.range(epochs):
             xs, ys = tf.gather(x, perms[epoch]), tf.gather(y, perms[epoch])
             total = tf.constant(0.0)
             for b in tf.range(n_batches):
                 xb = xs[b * batch_size:(b + 1) * batch_size]
                 yb = ys[b * batch_size:(b + 1) * batch_size]
+                rate = scheduled_rate(lr, schedule, step, total_steps)
                 step += 1
                 with tf.GradientTape() as tape:
                     tape.watch(params)
@@ -130,13 +153,22 @@ def _make_train(optimizer: str):
                     loss = tf.reduce_mean(
                         tf.nn.sparse_softmax_cross_entropy_with_logits(yb, logits))
                 grads = tape.gradient(loss, params)
-                params, slots = _update(optimizer, params, grads, slots, step, lr)
+                params, slots = _update(optimizer, params, grads, slots, step, rate,
+                                        weight_decay)
                 total += loss * tf.cast(tf.shape(yb)[0], tf.float32)
             predicted = tf.argmax(_logits(params, acts, rates, xv, False, None), axis=1,
                                   output_type=yv.dtype)
+            acc = tf.reduce_mean(tf.cast(tf.equal(predicted, yv), tf.float32))
             losses = losses.write(epoch, total / tf.cast(n, tf.float32))
-            accs = accs.write(epoch, tf.reduce_mean(tf.cast(tf.equal(predicted, yv), tf.float32)))
-        return params, losses.stack(), accs.stack()
+            accs = accs.write(epoch, acc)
+            improved = acc > best_acc
+            keep = tf.logical_or(improved, patience <= 0)
+            best = tf.cond(keep, lambda: list(params), lambda: list(best))
+            best_epoch = tf.where(improved, epoch, best_epoch)
+            best_acc = tf.maximum(acc, best_acc)
+            if epoch - best_epoch >= limit:
+                break
+        return best, losses.stack(), accs.stack()
 
     return train
 
@@ -153,14 +185,21 @@ def compiled_train(optimizer: str, n_dense: int):
                      tf.TensorSpec([None], tf.float32), matrix, tf.TensorSpec([None], tf.int32),
                      matrix, tf.TensorSpec([None], tf.int32), tf.TensorSpec([None, None], tf.int32),
                      tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32),
-                     tf.TensorSpec([], tf.int64)]
+                     tf.TensorSpec([], tf.int64), tf.TensorSpec([], tf.float32),
+                     tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)]
         _COMPILED[key] = tf.function(_make_train(optimizer), input_signature=signature)
     return _COMPILED[key]
 
 
 def train_dense_stack(stack: DenseStack, x_train, y_train, x_val, y_val, perms: np.ndarray,
-                      batch_size: int, learning_rate: float, optimizer: str, seed: int):
-    """Train the stack's layers in place; returns (loss per epoch, val accuracy per epoch)."""
+                      batch_size: int, learning_rate: float, optimizer: str, seed: int,
+                      weight_decay: float = 0.0, schedule: str = "constant",
+                      patience: int = 0):
+    """Train the stack's layers in place; returns (loss per epoch, val accuracy per epoch).
+
+    With `patience` > 0 training stops once validation accuracy has not improved for that
+    many epochs (fewer epochs are returned) and the layers end with the best epoch's weights.
+    """
     params = [w for layer in stack.layers for w in (layer.kernel, layer.bias)]
     fn = compiled_train(optimizer, len(stack.layers))
     trained, losses, accs = fn(
@@ -169,7 +208,8 @@ def train_dense_stack(stack: DenseStack, x_train, y_train, x_val, y_val, perms: 
         tf.constant(np.asarray(y_train, np.int32)), tf.constant(x_val, tf.float32),
         tf.constant(np.asarray(y_val, np.int32)), tf.constant(np.asarray(perms, np.int32)),
         tf.constant(batch_size, tf.int32), tf.constant(learning_rate, tf.float32),
-        tf.constant(seed, tf.int64))
+        tf.constant(seed, tf.int64), tf.constant(weight_decay, tf.float32),
+        tf.constant(SCHEDULES.index(schedule), tf.int32), tf.constant(patience, tf.int32))
     for var, value in zip(params, trained):
         var.assign(value)
     return losses.numpy().tolist(), accs.numpy().tolist()

@@ -9,7 +9,10 @@ per search instead of once per child (`mlpnas.training.densefit`); any other mod
 through its Keras layers and optimizer, one trace per child.
 
 The score is the validation accuracy after the LAST epoch (not the best epoch: picking
-the best of several noisy epochs would bias the reward upwards).
+the best of several noisy epochs would bias the reward upwards), unless the child trains
+with `patience`: then it trains until validation accuracy stops improving, the best
+epoch's weights are restored, and that epoch's accuracy is the score. Weight decay and
+a cosine learning-rate schedule follow Keras' optimizer arithmetic on both paths.
 """
 
 from __future__ import annotations
@@ -39,12 +42,19 @@ class TrainResult:
     val_accuracy: float
     seconds: float
     history: dict = field(default_factory=dict)
+    best_epoch: int = 0  # 1-based epoch whose weights the model ends with
+
+    @property
+    def epochs_run(self) -> int:
+        """How many epochs were trained (fewer than asked when early stopping stopped)."""
+        return len(self.history.get("val_accuracy", []))
 
 
-def make_optimizer(name: str, learning_rate: float):
-    """A Keras optimizer by name."""
+def make_optimizer(name: str, learning_rate, weight_decay: float = 0.0):
+    """A Keras optimizer by name (`learning_rate` may be a schedule)."""
     return {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
-            "rmsprop": keras.optimizers.RMSprop}[name](learning_rate)
+            "rmsprop": keras.optimizers.RMSprop}[name](
+                learning_rate, weight_decay=weight_decay or None)
 
 
 def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 4096) -> float:
@@ -65,44 +75,60 @@ def epoch_permutations(n: int, epochs: int, seed: int) -> np.ndarray:
 def fit_evaluate(model, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
                  y_val: np.ndarray, epochs: int = C.ARCHITECTURE_TRAINING_EPOCHS,
                  batch_size: int = C.MLP_BATCH_SIZE, learning_rate: float = C.MLP_LEARNING_RATE,
-                 optimizer: str = C.MLP_OPTIMIZER, seed: int = C.SEED) -> TrainResult:
-    """Train `model` for `epochs` and return its final validation accuracy."""
+                 optimizer: str = C.MLP_OPTIMIZER, seed: int = C.SEED,
+                 weight_decay: float = 0.0, schedule: str = "constant",
+                 patience: int = 0) -> TrainResult:
+    """Train `model` and return its validation accuracy.
+
+    `epochs` is a cap when `patience` > 0: training stops once validation accuracy has
+    not improved for `patience` epochs and the best epoch is restored and scored.
+    Otherwise every epoch trains and the last one is scored.
+    """
     start = time.perf_counter()
     if epochs < 1:
         return TrainResult(accuracy(model, x_val, y_val), time.perf_counter() - start,
                            {"loss": [], "val_accuracy": []})
     perms = epoch_permutations(len(y_train), epochs, seed)
     stack = dense_stack(model)
+    options = {"weight_decay": weight_decay, "schedule": schedule, "patience": patience}
     if stack is not None:
         losses, accs = train_dense_stack(stack, x_train, y_train, x_val, y_val, perms,
-                                         batch_size, learning_rate, optimizer, seed)
+                                         batch_size, learning_rate, optimizer, seed, **options)
     else:
         losses, accs = _fit_keras(model, x_train, y_train, x_val, y_val, perms, batch_size,
-                                  learning_rate, optimizer)
+                                  learning_rate, optimizer, **options)
     bad = [loss for loss in losses if not math.isfinite(loss)]
     if bad:
         raise ChildTrainingError(f"non-finite training loss ({bad[0]})")
     history = {"loss": losses, "val_accuracy": accs}
-    return TrainResult(accs[-1], time.perf_counter() - start, history)
+    best = int(np.argmax(accs)) if patience > 0 else len(accs) - 1
+    return TrainResult(accs[best], time.perf_counter() - start, history, best + 1)
 
 
 def _fit_keras(model, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
                y_val: np.ndarray, perms: np.ndarray, batch_size: int, learning_rate: float,
-               optimizer: str) -> tuple[list, list]:
+               optimizer: str, weight_decay: float = 0.0, schedule: str = "constant",
+               patience: int = 0) -> tuple[list, list]:
     """Any Keras model: all epochs in one `tf.function` (one trace per child)."""
-    opt = make_optimizer(optimizer, learning_rate)
+    n = len(y_train)
+    n_batches = math.ceil(n / batch_size)
+    rate = learning_rate
+    if schedule == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(learning_rate, len(perms) * n_batches)
+    opt = make_optimizer(optimizer, rate, weight_decay)
     variables = model.trainable_variables
     opt.build(variables)
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
-    n = len(y_train)
-    n_batches = math.ceil(n / batch_size)
     x_all, y_all = tf.constant(x_train), tf.constant(y_train)
     xv, yv = tf.constant(x_val), tf.constant(y_val)
+    best = [tf.Variable(w, trainable=False) for w in model.weights] if patience > 0 else []
+    limit = patience if patience > 0 else len(perms)
 
     @tf.function
     def train(perms):
-        losses = tf.TensorArray(tf.float32, size=len(perms))
-        accs = tf.TensorArray(tf.float32, size=len(perms))
+        losses = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        accs = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        best_acc, best_epoch = tf.constant(-1.0), tf.constant(0)
         for epoch in tf.range(len(perms)):
             xs, ys = tf.gather(x_all, perms[epoch]), tf.gather(y_all, perms[epoch])
             total = tf.constant(0.0)
@@ -115,9 +141,18 @@ def _fit_keras(model, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarra
                 total += loss * tf.cast(tf.shape(yb)[0], tf.float32)
             probs = model(xv, training=False)
             correct = tf.equal(tf.argmax(probs, axis=1, output_type=yv.dtype), yv)
+            acc = tf.reduce_mean(tf.cast(correct, tf.float32))
             losses = losses.write(epoch, total / n)
-            accs = accs.write(epoch, tf.reduce_mean(tf.cast(correct, tf.float32)))
+            accs = accs.write(epoch, acc)
+            if acc > best_acc:
+                best_acc, best_epoch = acc, epoch
+                for kept, weight in zip(best, model.weights):
+                    kept.assign(weight)
+            if epoch - best_epoch >= limit:
+                break
         return losses.stack(), accs.stack()
 
     losses, accs = train(tf.constant(perms))
+    for kept, weight in zip(best, model.weights):
+        weight.assign(kept)
     return losses.numpy().tolist(), accs.numpy().tolist()

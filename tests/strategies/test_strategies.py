@@ -144,7 +144,8 @@ def test_search_runs_with_evolution(runner, tmp_path):
     from mlpnas.storage.events import load_event
 
     result = runner.invoke(main, [
-        "search", "--dataset", "wine", "--strategy", "evolution", "--controller-epochs", "2",
+        "search", "--dataset", "wine", "--space", "mlp", "--strategy", "evolution",
+        "--controller-epochs", "2",
         "--samples-per-epoch", "3", "--child-epochs", "1", "--population", "2",
         "--sample-size", "2", "--logs-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
