@@ -63,8 +63,10 @@ def test_image_options_with_tabular_data_warn(data_only, tmp_path, args, named):
     small_csv(tmp_path / "t.csv")
     _, lines, data = data_only(None, "--dataset", "t.csv", *args)
     assert data is not None
+    from CONSTANTS import DEFAULT_SPACE
+
     assert f"warning: {named} apply only to image spaces (--space cnn, cell); ignored for " \
-           "tabular data with --space mlp" in lines
+           f"tabular data with --space {DEFAULT_SPACE}" in lines
     _, quiet, _ = data_only(None, "--dataset", "t.csv")
     assert not [line for line in quiet if "apply only" in line]
 
