@@ -303,3 +303,20 @@ EXPORT_ENSEMBLE = 1
 TABULAR_EXPORT_ENSEMBLE = 3
 # Search space of `nas search` when --space is not given (tabular data and CSVs).
 DEFAULT_SPACE = "tabular"
+
+# --- regression targets ---
+# `--task auto`: a numeric label with more than this many distinct values is a regression
+# target; a numeric label with 3..this many distinct values is classified, with a hint.
+TASK_AUTO_MAX_CLASSES = 20
+TASKS = ("auto", "classification", "regression")
+# Regression splits are stratified on quantile bins of the target: at most this many
+# bins, and at least REGRESSION_ROWS_PER_STRATUM rows per bin.
+REGRESSION_STRATA = 10
+REGRESSION_ROWS_PER_STRATUM = 20
+# Fewest labelled rows a regression search accepts.
+REGRESSION_MIN_ROWS = 20
+# Leak check on a regression target: a column whose rank correlation with the target is
+# at least this (in absolute value) reproduces it (dropped); one whose value groups alone
+# reach this cross-validated R^2 is a suspected leak (kept, with a warning).
+LEAK_REGRESSION_RANK_CORR = 0.999
+LEAK_REGRESSION_NEAR_R2 = 0.95

@@ -130,6 +130,10 @@ def main() -> None:
                    "(the tabular space trains every child from scratch).")
 @click.option("--seed", type=int, default=C.SEED, show_default=True,
               help="Seed for the split, the controller and the children.")
+@click.option("--task", type=click.Choice(list(C.TASKS)), default="auto", show_default=True,
+              help="classification or regression of the label; auto: regression for a "
+                   f"numeric label with more than {C.TASK_AUTO_MAX_CLASSES} distinct values "
+                   "(see docs/regression.md).")
 @LOGS_OPTION
 # --- image spaces ---
 @click.option("--space", type=click.Choice(list(SPACES)), default=C.DEFAULT_SPACE,
@@ -202,8 +206,18 @@ def search(**options) -> None:
                                           _explicit_options(options), _option_names())
     _warn_unused_options(config)
     # Bad data fails here, before TensorFlow is imported or an event folder is made.
-    data = load_search_dataset(config)
-    for line in describe_data(data, config.budget):
+    # The data's warnings follow the line that says which task the search runs.
+    with warnings.catch_warnings(record=True) as caught:
+        try:
+            data = load_search_dataset(config)
+        except NasError:
+            _replay(caught)
+            raise
+    lines = describe_data(data, config.budget)
+    if lines[0].startswith("task:"):
+        click.echo(lines.pop(0), err=True)
+    _replay(caught)
+    for line in lines:
         click.echo(line, err=True)
     try:  # Ctrl-C while TensorFlow loads; the search handles it once it runs
         from mlpnas.search.loop import MLPNAS
@@ -214,6 +228,12 @@ def search(**options) -> None:
     except KeyboardInterrupt:
         raise SearchInterrupted("interrupted before the search started") from None
     _print_summary(result, nas)
+
+
+def _replay(caught: list) -> None:
+    """Show warnings recorded by `warnings.catch_warnings(record=True)`."""
+    for w in caught:
+        _show_warning(w.message, w.category, w.filename, w.lineno)
 
 
 def _warn_unused_options(config) -> None:
@@ -249,13 +269,16 @@ def _print_summary(result, nas) -> None:
     from mlpnas.analysis.summary import top_n
     from mlpnas.storage.events import load_event
 
+    from mlpnas.analysis.summary import metric_name, row_score, yardstick
+
     event = load_event(result.event_dir.parent, result.event_dir.name)
     click.echo(f"\nevent: {result.event_dir}")
-    click.echo(f"validation accuracy (majority-class rate {nas.dataset.majority_rate:.4f}):")
+    click.echo(f"{metric_name(event)} ({yardstick(event)}):")
     for row in top_n(event, C.TOP_N):
-        click.echo(f"  {row['rank']}. {row['val_accuracy']:.4f}  {row['description']}")
+        click.echo(f"  {row['rank']}. {row_score(row)}  {row['description']}")
     if result.test_accuracy is not None:
-        click.echo(f"best child's test accuracy: {result.test_accuracy:.4f} "
+        test = "R^2" if nas.dataset.task == "regression" else "accuracy"
+        click.echo(f"best child's test {test}: {result.test_accuracy:.4f} "
                    f"(validation {result.best_val_accuracy:.4f}): the searched child as trained "
                    "in the search; `nas export` retrains it from scratch on train + validation, "
                    "so its figure differs")
@@ -275,7 +298,7 @@ def top_n_command(n, event, logs_dir, as_json) -> None:
       nas top-n 10 --event 3 --json
       nas top-n 5 --logs-dir ../shared/datasets/mlpnas-logs --event 1051
     """
-    from mlpnas.analysis.summary import event_title, top_n, yardstick
+    from mlpnas.analysis.summary import event_title, metric_name, row_score, top_n, yardstick
     from mlpnas.storage.events import load_event
 
     ev = load_event(logs_dir, event)
@@ -283,11 +306,11 @@ def top_n_command(n, event, logs_dir, as_json) -> None:
     if as_json:
         _print_json(rows)
         return
-    click.echo(f"{event_title(ev)}; validation accuracy, {yardstick(ev)}")
+    click.echo(f"{event_title(ev)}; {metric_name(ev)}, {yardstick(ev)}")
     for row in rows:
         pred = row.get("predicted_accuracy")
         extra = f"  (predicted {pred:.4f})" if pred is not None else ""
-        click.echo(f"{row['rank']:>3}. {row['val_accuracy']:.4f}{extra}  {row['description']}")
+        click.echo(f"{row['rank']:>3}. {row_score(row)}{extra}  {row['description']}")
 
 
 @main.command("plot-accuracy")
@@ -295,7 +318,8 @@ def top_n_command(n, event, logs_dir, as_json) -> None:
 @LOGS_OPTION
 @_output_option(f"<event>/{C.PLOT_ACCURACY_FILE}")
 def plot_accuracy_command(event, logs_dir, output) -> None:
-    """Plot validation accuracy per child, the running best and the per-epoch mean.
+    """Plot validation accuracy (regression: R^2) per child, the running best and the
+    per-epoch mean.
 
     \b
     Examples:
@@ -332,7 +356,8 @@ def _warn_order(event) -> None:
 @LOGS_OPTION
 @_output_option(f"<event>/{C.DISTRIBUTION_PLOT_FILE}")
 def plot_distribution_command(event, logs_dir, output) -> None:
-    """Histogram of the children's validation accuracy (1-point bins, % of architectures).
+    """Histogram of the children's validation accuracy or R^2 (1-point bins, % of
+    architectures).
 
     \b
     Examples:
@@ -363,7 +388,8 @@ def analyze(event, logs_dir, output, as_json) -> None:
       nas analyze --logs-dir ../shared/datasets/mlpnas-logs --event 1051
     """
     from mlpnas.analysis.policy import policy_table, policy_updates
-    from mlpnas.analysis.summary import choice_effects, choice_frequencies, event_space
+    from mlpnas.analysis.summary import (choice_effects, choice_frequencies, event_space,
+                                        metric_name)
     from mlpnas.analysis.plots import plot_choice_heatmap
     from mlpnas.analysis.text import effects_table, frequency_table
 
@@ -378,7 +404,7 @@ def analyze(event, logs_dir, output, as_json) -> None:
         _print_json({"event": ev.name, "frequencies": freqs, "effects": effects,
                      "policy": policy, "plot": str(path)})
         return
-    click.echo(frequency_table(freqs) + "\n\n" + effects_table(effects))
+    click.echo(frequency_table(freqs) + "\n\n" + effects_table(effects, metric_name(ev, True)))
     if policy_table(policy):
         click.echo("\nStrategy per epoch (KL of the policy update, distinct architectures "
                    "so far):\n" + policy_table(policy))
@@ -542,8 +568,9 @@ def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, o
     from mlpnas.export import export_model
 
     r = export_model(logs_dir, event, output, rank, epochs, ensemble, same_architecture)
+    word = "accuracy" if r.test_metrics is None else "R^2"
     for m in r.members:
-        click.echo(f"architecture: {m['description']} (validation accuracy in the search "
+        click.echo(f"architecture: {m['description']} (validation {word} in the search "
                    f"{m['search_val_accuracy']:.4f}, with the weights it trained in the search)")
         click.echo(f"retrained from scratch for {m['epochs']} epochs on {r.train_rows} rows of "
                    f"{r.dataset} (train + validation: the same split as the search, test held out)"
@@ -551,8 +578,16 @@ def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, o
     if len(r.members) > 1:
         click.echo(f"ensemble: the mean probability of {len(r.members)} models")
     rate = "" if r.test_majority_rate is None else f"; majority-class rate {r.test_majority_rate:.4f}"
-    click.echo(f"test accuracy: {r.test_accuracy:.4f} ({r.test_rows} rows{rate}): the retrained "
-               "model, so it differs from the search's figure for the same architecture")
+    if r.test_metrics is None:
+        click.echo(f"test accuracy: {r.test_accuracy:.4f} ({r.test_rows} rows{rate}): the "
+                   "retrained model, so it differs from the search's figure for the same "
+                   "architecture")
+    else:
+        from mlpnas.data.target import describe_metrics
+
+        click.echo(f"test {describe_metrics(r.test_metrics['model'])} ({r.test_rows} rows; "
+                   f"predicting the training mean: {describe_metrics(r.test_metrics['mean'])}):"
+                   " the retrained model, in the label's units")
     click.echo(f"saved: {r.path}")
 
 

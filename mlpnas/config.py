@@ -64,6 +64,9 @@ class SearchConfig:
     controller_target_kl: float = C.CONTROLLER_TARGET_KL
     controller_no_repeats: bool = C.CONTROLLER_NO_REPEATS
 
+    # --- the label: classification, regression, or chosen from the data ---
+    task: str = "auto"
+
 
     @property
     def budget(self) -> int:

@@ -3,8 +3,9 @@ with the preprocessing it needs (`nas export`), and label new rows with it (`nas
 
 The saved file is an ordinary `.keras` zip (load it with `keras.saving.load_model`) with
 one extra entry, nas_export.json: column order, encoders, imputation values, scaler,
-label names, the architecture and where it came from. TensorFlow is imported only by the
-functions that train or load a model.
+label names (regression: the target's mean and standard deviation, so predictions come
+back in the label's units), the architecture and where it came from. TensorFlow is
+imported only by the functions that train or load a model.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class ExportResult:
     dataset: str = ""
     test_majority_rate: float | None = None  # always answering the commonest training class
     members: list = field(default_factory=list)  # one dict per model averaged
+    # Regression: test RMSE, MAE, R^2 of the model ("model") and of the training mean ("mean").
+    test_metrics: dict | None = None
 
 
 def _search_config(event: Event) -> SearchConfig:
@@ -125,35 +128,52 @@ def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | o
     members = [{"tokens": row["tokens"], "description": row["description"],
                 "epochs": member_epochs(config, row, epochs), "seed": config.seed + row["member"],
                 "search_val_accuracy": row["val_accuracy"]} for row in rows]
-    model, test_acc = _retrain_all(config, members, data)
+    model, test_acc, test_metrics = _retrain_all(config, members, data)
     model.save(path)
     first = rows[0]
     meta = {"format": FORMAT, "event": str(ev.path), "rank": rank, "tokens": first["tokens"],
             "architecture": first["architecture"], "description": first["description"],
             "epochs": members[0]["epochs"], "members": members, "test_accuracy": test_acc,
             "search_val_accuracy": first["val_accuracy"], "class_names": list(data.class_names),
+            "task": data.task, "test_metrics": test_metrics,
             "input_shape": list(data.input_shape),
             "preprocessing": data.preprocessing.to_dict() if data.preprocessing else None}
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr(names.EXPORT_METADATA_FILE, json.dumps(meta, indent=2))
-    top = np.bincount(np.concatenate([data.y_train, data.y_val])).argmax()
     return ExportResult(path, first["description"], first["tokens"], members[0]["epochs"],
                         len(data.y_train) + len(data.y_val), len(data.y_test), test_acc,
-                        first["val_accuracy"], data.name, float(np.mean(data.y_test == top)),
-                        members)
+                        first["val_accuracy"], data.name, _test_majority_rate(data),
+                        members, test_metrics)
 
 
-def _retrain_all(config: SearchConfig, members: list[dict], data: Dataset) -> tuple[Any, float]:
-    """Every member retrained; one model (their probabilities averaged); its test accuracy."""
-    from mlpnas.training.trainer import accuracy
+def _test_majority_rate(data: Dataset) -> float | None:
+    """Test accuracy of the commonest training + validation class (None: regression)."""
+    if data.task == "regression":
+        return None
+    top = np.bincount(np.concatenate([data.y_train, data.y_val])).argmax()
+    return float(np.mean(data.y_test == top))
+
+
+def _retrain_all(config: SearchConfig, members: list[dict],
+                 data: Dataset) -> tuple[Any, float, dict | None]:
+    """Every member retrained; one model (their outputs averaged); its test accuracy (or
+    R^2), and for regression its test errors beside the training mean's."""
+    from mlpnas.training.trainer import predict, score
 
     models = [_retrain(config, m["tokens"], data, m["epochs"], m["seed"]) for m in members]
     model = models[0] if len(models) == 1 else average_models(models)
-    return model, accuracy(model, data.x_test, data.y_test)
+    if data.task != "regression":
+        return model, score(model, data.x_test, data.y_test), None
+    fitted = np.concatenate([data.y_train, data.y_val])
+    found = {"model": data.regression_metrics(predict(model, data.x_test), data.y_test),
+             "mean": data.regression_metrics(np.full(len(data.y_test), fitted.mean()),
+                                             data.y_test)}
+    return model, found["model"]["r2"], found
 
 
 def average_models(models: list) -> Any:
-    """One ordinary Keras model whose output is the mean of the members' probabilities."""
+    """One ordinary Keras model whose output is the mean of the members' outputs
+    (probabilities, or regression predictions)."""
     from mlpnas.training.tf_setup import import_tf
 
     _, keras = import_tf()
@@ -240,11 +260,16 @@ def model_inputs(meta: dict, frame: pd.DataFrame) -> np.ndarray:
 
 
 def predict_inputs(model, meta: dict, x: np.ndarray, proba: bool = False) -> pd.DataFrame:
-    """Predicted labels (and class probabilities) for preprocessed inputs."""
+    """Predicted labels (and class probabilities) for preprocessed inputs; for a regression
+    model, numbers in the label's units."""
     probs = np.concatenate([np.asarray(model(x[i:i + 4096], training=False))
                             for i in range(0, len(x), 4096)])
     names = list(meta["class_names"])
-    label = meta["preprocessing"].get("label", "label")
+    pre = meta["preprocessing"]
+    label = pre.get("label", "label")
+    if pre.get("task") == "regression":
+        values = probs[:, 0].astype("float64") * pre["target_std"] + pre["target_mean"]
+        return pd.DataFrame({f"predicted_{label}": values})
     out = pd.DataFrame({f"predicted_{label}": [names[i] for i in probs.argmax(axis=1)]})
     if proba:
         for i, name in enumerate(names):
@@ -258,6 +283,8 @@ def predict_file(model_path: str | os.PathLike, data_path: str | os.PathLike,
     model; for an image model, images in a format `nas search` reads (rows named by file
     or index). The data is checked before TensorFlow loads."""
     meta = read_export_metadata(model_path)
+    if proba and meta["preprocessing"].get("task") == "regression":
+        raise NasError(f"--proba needs a classifier; {model_path} predicts numbers")
     data_path = Path(data_path)
     if not data_path.exists():
         raise NasError(f"data file not found: {data_path}")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mlpnas.analysis.summary import (accuracy_histogram, compare_warning, epoch_means, epoch_of,
-                                    event_labels, event_title, majority_rate)
+from mlpnas.analysis.summary import (accuracy_histogram, baseline, compare_warning, epoch_means,
+                                    epoch_of, event_labels, event_title, metric_name)
 from mlpnas.errors import NasError
 from mlpnas.storage.events import Event
 
@@ -58,10 +58,10 @@ def _min_span(ax, span: float) -> None:
 
 
 def _majority_line(ax, event: Event) -> None:
-    rate = majority_rate(event)
-    if rate is not None:
-        ax.axhline(rate, color="grey", linestyle=":", linewidth=1.2,
-                   label=f"majority-class rate ({rate:.3f})")
+    line = baseline(event)
+    if line is not None:
+        ax.axhline(line[0], color="grey", linestyle=":", linewidth=1.2,
+                   label=f"{line[1]} ({line[0]:.3f})")
 
 
 def plot_accuracy(event: Event, output: str | Path) -> Path:
@@ -73,7 +73,7 @@ def plot_accuracy(event: Event, output: str | Path) -> Path:
     epochs = epoch_of(event)
     x = np.arange(1, len(acc) + 1)
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax.scatter(x, acc, s=14, alpha=0.6, label="child validation accuracy")
+    ax.scatter(x, acc, s=14, alpha=0.6, label=f"child {metric_name(event)}")
     ax.step(x, np.maximum.accumulate(acc), where="post", color="tab:red", label="running best")
     for k, mean, _ in epoch_means(event):
         idx = x[epochs == k]
@@ -81,7 +81,8 @@ def plot_accuracy(event: Event, output: str | Path) -> Path:
                   label="mean per controller epoch" if k == epochs.min() else None)
     _majority_line(ax, event)
     ax.set_xlabel("child (training order)")
-    ax.set_ylabel("validation accuracy")
+    ax.set_ylabel(metric_name(event) + (" (clipped to [0, 1])" if "R^2" in metric_name(event)
+                                        else ""))
     _integer_ticks(ax.xaxis)
     ax.set_title(f"Search progress of {event_title(event)} ({len(acc)} children)", fontsize=10)
     ax.grid(alpha=0.3)
@@ -96,14 +97,14 @@ def plot_distribution(event: Event, output: str | Path) -> Path:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.bar(hist["bin_start_percent"], hist["percent"], width=1.0, align="edge",
            edgecolor="white", label="architectures")
-    rate = majority_rate(event)
-    if rate is not None:
-        ax.axvline(100 * rate, color="tab:red", linestyle="--",
-                   label=f"majority-class rate ({100 * rate:.1f}%)")
-    ax.set_xlabel("validation accuracy (%, 1-point bins)")
+    line = baseline(event)
+    if line is not None:
+        ax.axvline(100 * line[0], color="tab:red", linestyle="--",
+                   label=f"{line[1]} ({100 * line[0]:.1f}%)")
+    ax.set_xlabel(f"{metric_name(event)} (%, 1-point bins)")
     ax.set_ylabel("% of architectures")
     _integer_ticks(ax.xaxis)
-    ax.set_title(f"Accuracy distribution of {event_title(event)} "
+    ax.set_title(f"{metric_name(event, True).capitalize()} distribution of {event_title(event)} "
                  f"({sum(hist['counts'])} trained children)", fontsize=10)
     ax.grid(alpha=0.3, axis="y")
     _legend_outside(ax)
@@ -162,9 +163,9 @@ def plot_compare(events: list[Event], output: str | Path) -> Path:
                   label=title)
         means = epoch_means(event, skip_failed=True)
         right.plot([k for k, _, _ in means], [m for _, m, _ in means], marker="o")
-    left.set(xlabel="children trained", ylabel="best validation accuracy so far",
-             title="Running best")
-    right.set(xlabel="controller epoch", ylabel="mean validation accuracy",
+    word = " / ".join(sorted({metric_name(e) for e in events}))
+    left.set(xlabel="children trained", ylabel=f"best {word} so far", title="Running best")
+    right.set(xlabel="controller epoch", ylabel=f"mean {word}",
               title="Mean per controller epoch (trained children)")
     for ax in (left, right):
         ax.grid(alpha=0.3)

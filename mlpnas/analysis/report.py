@@ -14,8 +14,9 @@ import CONSTANTS as C
 from mlpnas.analysis import plots
 from mlpnas.analysis.predictor_quality import OUT_OF_SAMPLE, predictor_report
 from mlpnas.analysis.summary import (choice_effects, choice_frequencies, epoch_means, event_setup,
-                                    event_space, event_status, majority_rate, order_warning,
-                                    require_children, top_n, trained)
+                                    event_space, event_status, is_regression, majority_rate,
+                                    metric_name, order_warning, require_children, top_n,
+                                    trained, yardstick)
 from mlpnas.errors import NasError
 from mlpnas.storage.events import Event
 
@@ -75,10 +76,17 @@ def _summary(event: Event, status: dict) -> str:
     seconds = status.get("elapsed_seconds")
     rate = majority_rate(event)
     setup = event_setup(event)
+    metric = metric_name(event)
+    figure_to_beat = (("predicting the training mean (the figure to beat)", yardstick(event))
+                      if is_regression(event) else
+                      ("majority-class rate (the figure to beat)",
+                       "not recorded" if rate is None else rate))
+    errors = ([("validation RMSE / MAE / R^2 of the best child",
+                f"{best.meta['val_rmse']:.4g} / {best.meta['val_mae']:.4g} / "
+                f"{best.meta['val_r2']:.4f}")] if "val_rmse" in best.meta else [])
     return _table(None, [
-        ("best validation accuracy", best.val_accuracy),
-        ("majority-class rate (the figure to beat)", "not recorded" if rate is None else rate),
-        ("test accuracy of the best child, as searched",
+        (f"best {metric}", best.val_accuracy), *errors, figure_to_beat,
+        (f"test {metric_name(event, True)} of the best child, as searched",
          "not recorded" if test is None else test),
         ("data / search space / strategy",
          f"{setup['dataset']} / {setup['space']} / {setup['strategy']}"),
@@ -86,7 +94,8 @@ def _summary(event: Event, status: dict) -> str:
         ("budget", status.get("budget", "not recorded")),
         ("status", status.get("status", "not recorded")),
         ("wall time (s)", "not recorded" if seconds is None else f"{float(seconds):.1f}")]) + _note(
-        "The test accuracy is of the best child as it was trained in the search; "
+        f"The test {metric_name(event, True)} is of the best child as it was trained in the "
+        "search; "
         "`nas export` retrains that architecture from scratch, so its figure differs.")
 
 
@@ -123,6 +132,9 @@ _DATASET_LABELS = {"name": "data set", "kind": "kind", "classes": "classes",
                    "majority_rate": "majority-class rate (validation)",
                    "dropped_columns": "dropped columns", "missing_values": "missing values imputed",
                    "heldout_twins": "held-out rows repeating a training row",
+                   "task": "task", "task_reason": "why this task",
+                   "target": "regression target (training mean, standard deviation)",
+                   "mean_baseline": "predicting the training mean (validation)",
                    "suspected_leaks": "suspected label leaks (kept)"}
 
 
@@ -150,12 +162,19 @@ def _progress(event: Event) -> str:
     warning = order_warning(event)
     return ((_note(warning) if warning else "")
             + _image(lambda p: plots.plot_accuracy(event, p))
-            + _table(["controller epoch", "mean accuracy", "best accuracy"],
+            + _table(["controller epoch", f"mean {metric_name(event, True)}",
+                      f"best {metric_name(event, True)}"],
                      epoch_means(event, skip_failed=True)))
 
 
 def _top(event: Event, n: int) -> str:
     rows = top_n(event, n)
+    if is_regression(event):
+        return _table(["rank", "child #", "validation R^2", "RMSE", "MAE", "predicted R^2",
+                       "parameters", "architecture"],
+                      [(r["rank"], r["index"], r["val_accuracy"], r.get("val_rmse"),
+                        r.get("val_mae"), r.get("predicted_accuracy"), r.get("params"),
+                        r["description"]) for r in rows])
     return _table(["rank", "child #", "validation accuracy", "predicted accuracy", "parameters",
                    "architecture"],
                   [(r["rank"], r["index"], r["val_accuracy"], r.get("predicted_accuracy"),
@@ -167,12 +186,13 @@ def _controller(event: Event) -> str:
     effects = choice_effects(event, space)
     frequencies = choice_frequencies(event, space)
     warning = order_warning(event)
+    metric = metric_name(event, True)
     return ((_note(warning) if warning else "")
             + _image(lambda p: plots.plot_choice_heatmap(event, frequencies, p))
-            + _note("effect: mean accuracy with the value minus without it; interval: "
+            + _note(f"effect: mean {metric} with the value minus without it; interval: "
                     f"bootstrap, {C.EFFECT_CONFIDENCE:.0%} family-wise; beyond noise: the interval "
                     f"excludes 0 and both groups have at least {C.EFFECT_MIN_GROUP} children")
-            + _table(["choice", "value", "children", "mean accuracy", "best accuracy", "effect",
+            + _table(["choice", "value", "children", f"mean {metric}", f"best {metric}", "effect",
                       "interval", "beyond noise"],
                      [(r["choice"], r["value"], r["count"], r["mean"], r["best"], r["effect"],
                        None if r["interval"] is None else "[%.4f, %.4f]" % tuple(r["interval"]),
@@ -198,7 +218,8 @@ def render_report(event: Event, top: int = C.REPORT_TOP_N) -> str:
         ("Results", lambda: _summary(event, status)),
         (f"Top {shown} architecture{'s' if shown > 1 else ''}", lambda: _top(event, top)),
         ("Progress", lambda: _progress(event)),
-        ("Accuracy distribution", lambda: _image(lambda p: plots.plot_distribution(event, p))),
+        (f"{metric_name(event, True).capitalize()} distribution",
+         lambda: _image(lambda p: plots.plot_distribution(event, p))),
         ("Controller analysis", lambda: _controller(event)),
         ("Predictor quality", lambda: _predictor(event)),
         ("Data", lambda: _dataset(event)),

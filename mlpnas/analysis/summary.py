@@ -59,7 +59,8 @@ def top_n(event: Event, n: int = C.TOP_N) -> list[dict[str, Any]]:
                "val_accuracy": entry.val_accuracy}
         if entry.predicted_accuracy is not None:
             row["predicted_accuracy"] = entry.predicted_accuracy
-        for key in ("params", "controller_epoch", "inherited_layers", "epochs", "best_epoch"):
+        for key in ("params", "controller_epoch", "inherited_layers", "epochs", "best_epoch",
+                    "val_rmse", "val_mae", "val_r2"):
             if key in entry.meta:
                 row[key] = entry.meta[key]
         rows.append(row)
@@ -148,6 +149,8 @@ def event_title(event: Event, name: str | None = None) -> str:
 def compare_warning(events: list[Event]) -> str | None:
     """What differs between the events' data, spaces or strategies (None: comparable)."""
     differ = []
+    if len({is_regression(e) for e in events}) > 1:
+        differ.append("task (accuracy and R^2 mixed)")
     for what in ("dataset", "space", "strategy"):
         values = {event_setup(e)[what] for e in events}
         if len(values) > 1:
@@ -161,10 +164,54 @@ def compare_warning(events: list[Event]) -> str | None:
             + ": their accuracies are not directly comparable")
 
 
+def is_regression(event: Event) -> bool:
+    """True for an event that searched a regression target (mlpnas.data.target)."""
+    return event.config.get("dataset", {}).get("task") == "regression"
+
+
+def metric_name(event: Event, short: bool = False) -> str:
+    """What an event's scores are: 'validation accuracy' or 'validation R^2' (the clipped R^2
+    of a regression; short: without 'validation')."""
+    name = "R^2" if is_regression(event) else "accuracy"
+    return name if short else f"validation {name}"
+
+
+def mean_baseline(event: Event) -> dict | None:
+    """Validation RMSE, MAE and R^2 of predicting the training mean (regression events)."""
+    return event.config.get("dataset", {}).get("mean_baseline")
+
+
+def baseline(event: Event) -> tuple[float, str] | None:
+    """(score, label) of the simplest predictor on the score's scale: the majority class, or
+    the training mean (its R^2 clipped like a child's); None when not recorded."""
+    if is_regression(event):
+        mb = mean_baseline(event)
+        if mb is None:
+            return None
+        return (min(1.0, max(0.0, mb["r2"])),
+                f"predicting the training mean (RMSE {mb['rmse']:.4g})")
+    rate = majority_rate(event)
+    return None if rate is None else (rate, "majority-class rate")
+
+
 def yardstick(event: Event) -> str:
-    """'majority-class rate 0.6286' (the accuracy of always answering the commonest class)."""
+    """'majority-class rate 0.6286' (the accuracy of always answering the commonest class),
+    or for a regression the errors of predicting the training mean."""
+    if is_regression(event):
+        mb = mean_baseline(event)
+        return ("mean prediction not recorded" if mb is None else
+                f"predicting the training mean: RMSE {mb['rmse']:.4g}, MAE {mb['mae']:.4g}, "
+                f"R^2 {mb['r2']:.4f}")
     rate = majority_rate(event)
     return "majority-class rate not recorded" if rate is None else f"majority-class rate {rate:.4f}"
+
+
+def row_score(row: dict) -> str:
+    """A top-n row's score: '0.9123', or 'R^2 0.4512  RMSE 52.31  MAE 41.2' (regression)."""
+    if "val_rmse" not in row:
+        return f"{row['val_accuracy']:.4f}"
+    return (f"R^2 {row['val_accuracy']:.4f}  RMSE {row['val_rmse']:.4g}  "
+            f"MAE {row['val_mae']:.4g}")
 
 
 def accuracy_histogram(event: Event) -> dict[str, list]:
@@ -277,7 +324,7 @@ def compare_rows(events: list[Event]) -> list[dict[str, Any]]:
         ok = require_children(event, C.COMPARE_MIN_CHILDREN, "compare")
         last = epoch_means(event, skip_failed=True)[-1]
         cfg = event.config.get("config", {})
-        rows.append({"event": label, "path": str(event.path),
+        rows.append({"event": label, "path": str(event.path), "metric": metric_name(event, True),
                      "strategy": event.config.get("strategy"), "one_shot": cfg.get("one_shot"),
                      "children": len(ok), "failed": len(event.entries) - len(ok),
                      "best": max(e.val_accuracy for e in ok),

@@ -38,13 +38,13 @@ def frequency_table(freqs: dict) -> str:
     return "\n\n".join(blocks)
 
 
-def effects_table(effects: list[dict]) -> str:
+def effects_table(effects: list[dict], metric: str = "accuracy") -> str:
     """Per-choice effects, ranked; '*' marks differences larger than the noise."""
     rows = [[r["choice"], str(r["value"]), r["count"], r["mean"], r["best"],
              None if r["effect"] is None else f"{r['effect']:+.4f}",
              None if r["interval"] is None else "[{:+.4f}, {:+.4f}]".format(*r["interval"]),
              "*" if r["beyond_noise"] else ""] for r in effects]
-    title = ("Per-choice effects (effect = mean accuracy with the value - without it; "
+    title = (f"Per-choice effects (effect = mean {metric} with the value - without it; "
              f"bootstrap interval, {C.EFFECT_CONFIDENCE:.0%} family-wise;\n"
              f"* = interval excludes 0 and both groups have >= {C.EFFECT_MIN_GROUP} children)")
     return title + "\n" + text_table(
@@ -57,7 +57,8 @@ def compare_table(rows: list[dict]) -> str:
         return None if s is None else int(round(s))
 
     return text_table(
-        ["event", "strategy", "one-shot", "children", "failed", "best", "last-epoch mean",
-         "wall s"],
-        [[r["event"], r["strategy"], r["one_shot"], r["children"], r["failed"], r["best"],
+        ["event", "strategy", "one-shot", "children", "failed", "metric", "best",
+         "last-epoch mean", "wall s"],
+        [[r["event"], r["strategy"], r["one_shot"], r["children"], r["failed"],
+          r.get("metric", "accuracy"), r["best"],
           r["last_epoch_mean"], seconds(r["wall_seconds"])] for r in rows])

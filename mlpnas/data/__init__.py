@@ -22,10 +22,17 @@ def load_search_dataset(config: Any):
     if reads_images(config.space):
         from mlpnas.data.images import load_images
 
+        if getattr(config, "task", "auto") == "regression":
+            from mlpnas.errors import NasError
+
+            raise NasError(f"--task regression needs tabular data; --space {config.space} "
+                           "classifies images")
+
         return load_images(config.dataset, config.subset, config.seed)
     from mlpnas.data.tabular import load_dataset
 
-    return load_dataset(config.dataset, config.label, config.keep_columns, config.seed)
+    return load_dataset(config.dataset, config.label, config.keep_columns, config.seed,
+                        task=getattr(config, "task", "auto"))
 
 
 def describe_inputs(data: Any) -> str:
@@ -35,14 +42,26 @@ def describe_inputs(data: Any) -> str:
     return f"{data.input_shape[0]} features"
 
 
+def _yardstick(data: Any) -> str:
+    """The figure to beat: the majority-class rate, or the mean prediction's errors."""
+    if data.task != "regression":
+        return (f"majority-class rate: {data.majority_rate:.4f} (validation accuracy of always "
+                "answering the most common class: the figure to beat)")
+    from mlpnas.data.target import describe_metrics
+
+    return (f"predicting the training mean: validation {describe_metrics(data.mean_baseline())} "
+            "(the figure to beat); children are scored by validation R^2, clipped to [0, 1]")
+
+
 def describe_data(data: Any, budget: int | None = None) -> list[str]:
-    """The lines a search prints first: sizes, the majority-class yardstick, missing values,
-    and held-out rows that repeat a training row."""
-    lines = [f"dataset {data.name}: {len(data.y_train)} train / {len(data.y_val)} val / "
-             f"{len(data.y_test)} test rows, {describe_inputs(data)}, {data.n_classes} classes"
-             + ("" if budget is None else f"; budget {budget} children"),
-             f"majority-class rate: {data.majority_rate:.4f} (validation accuracy of always "
-             "answering the most common class: the figure to beat)"]
+    """The lines a search prints first: the task and why, sizes, the yardstick (majority
+    class or mean prediction), missing values, and held-out rows that repeat a training row."""
+    regression = data.task == "regression"
+    target = "a regression target" if regression else f"{data.n_classes} classes"
+    lines = [f"task: {data.task} ({data.info['task_reason']})"] if "task_reason" in data.info else []
+    lines += [f"dataset {data.name}: {len(data.y_train)} train / {len(data.y_val)} val / "
+              f"{len(data.y_test)} test rows, {describe_inputs(data)}, {target}"
+              + ("" if budget is None else f"; budget {budget} children"), _yardstick(data)]
     missing = data.info.get("missing_values") or {}
     if missing:
         lines.append(f"missing values: {sum(missing.values())} imputed in {len(missing)} "

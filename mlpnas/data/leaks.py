@@ -6,6 +6,11 @@
   groups must cover LEAK_MIN_COVERAGE of the training rows.
 - suspected leaks (kept, with the evidence): a column that alone predicts the label almost
   perfectly in a cross-validation on the training rows.
+- regression targets: a numeric column whose rank correlation with the target is
+  LEAK_REGRESSION_RANK_CORR or more reproduces it (a monotone function of the target), and
+  a column whose values split the sorted target into contiguous bands (each of at least
+  LEAK_MIN_GROUP rows) is a coarsened copy of it: both dropped. A column whose value groups
+  alone reach LEAK_REGRESSION_NEAR_R2 cross-validated R^2 is a suspected leak.
 - twins: validation and test rows that repeat a training row (features and label), so a
   user knows how optimistic held-out accuracy is.
 """
@@ -140,6 +145,91 @@ def suspected_leaks(train: pd.DataFrame, y: np.ndarray, numeric: dict[str, bool]
         if acc >= C.LEAK_NEAR_MIN_ACCURACY and (1 - acc) <= (1 - C.LEAK_NEAR_ERROR_REDUCTION) * (
                 1 - majority):
             found.append(SuspectedLeak(col, acc, majority))
+    return found
+
+
+def _rank_correlation(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman's rank correlation (0 when either side is constant)."""
+    rx, ry = pd.Series(x).rank().to_numpy(), pd.Series(y).rank().to_numpy()
+    if np.ptp(rx) == 0 or np.ptp(ry) == 0:
+        return 0.0
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def _is_band(x: np.ndarray, y: np.ndarray, min_group: int) -> bool:
+    """True when x's values cut the sorted target into contiguous bands of min_group rows."""
+    groups, counts = np.unique(x, return_counts=True)
+    if len(groups) < 2 or counts.min() < min_group:
+        return False
+    ordered = x[np.argsort(y, kind="stable")]
+    return int(np.sum(ordered[1:] != ordered[:-1])) == len(groups) - 1
+
+
+def target_copies(train: pd.DataFrame, y: np.ndarray, kinds: dict, skip: dict = (),
+                  min_group: int = C.LEAK_MIN_GROUP) -> dict[str, str]:
+    """{column: why} for columns that reproduce a regression target or band it."""
+    found = {}
+    for col, kind in kinds.items():
+        if col in skip:
+            continue
+        if kind != "categorical":
+            values = pd.to_numeric(train[col], errors="coerce").to_numpy(dtype="float64")
+            ok = np.isfinite(values)
+            if ok.mean() >= C.LEAK_MIN_COVERAGE and abs(_rank_correlation(
+                    values[ok], y[ok])) >= C.LEAK_REGRESSION_RANK_CORR:
+                found[col] = "reproduces the target (rank correlation with it is 1)"
+                continue
+        if _is_band(codes(train[col]), y, min_group):
+            found[col] = "bands the target (a coarsened copy of it)"
+    return found
+
+
+def single_column_r2(x: np.ndarray, y: np.ndarray, seed: int,
+                     min_group: int = C.LEAK_MIN_GROUP) -> float:
+    """Cross-validated R^2 of predicting y from one column's value codes alone (each value's
+    mean target in the other folds; rare values: the overall mean)."""
+    fold = np.random.default_rng(seed).permutation(len(y)) % C.LEAK_CV_FOLDS
+    predicted = np.empty(len(y))
+    n_codes = int(x.max()) + 1
+    for f in range(C.LEAK_CV_FOLDS):
+        fit, test = fold != f, fold == f
+        sums = np.bincount(x[fit], weights=y[fit], minlength=n_codes)
+        counts = np.bincount(x[fit], minlength=n_codes)
+        means = np.where(counts >= min_group, sums / np.maximum(counts, 1), y[fit].mean())
+        predicted[test] = means[x[test]]
+    spread = np.sum((y - y.mean()) ** 2)
+    return float(1 - np.sum((predicted - y) ** 2) / spread) if spread > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class SuspectedTargetLeak:
+    """A column that alone predicts a regression target almost perfectly (cross-validated)."""
+
+    column: str
+    accuracy: float  # the cross-validated R^2 (named like SuspectedLeak's score)
+
+    def message(self, label: str) -> str:
+        """The warning, with its evidence."""
+        return (f"suspected label leak: column {self.column!r} alone predicts {label!r} with "
+                f"{self.accuracy:.3f} cross-validated R^2 on the training rows; kept - if it "
+                "is computed from the label or recorded after it, remove it from the CSV")
+
+
+def suspected_regression_leaks(train: pd.DataFrame, y: np.ndarray, numeric: dict[str, bool],
+                               seed: int, min_group: int = C.LEAK_MIN_GROUP
+                               ) -> list[SuspectedTargetLeak]:
+    """Columns whose value groups alone predict a regression target almost perfectly."""
+    if len(y) > C.LEAK_CV_MAX_ROWS:
+        keep = np.sort(np.random.default_rng(seed).choice(len(y), C.LEAK_CV_MAX_ROWS, False))
+        train, y = train.iloc[keep], y[keep]
+    found = []
+    for col, is_numeric in numeric.items():
+        x = value_codes(train[col], is_numeric, min_group)
+        if len(np.unique(x)) < 2:
+            continue
+        r2 = single_column_r2(x, np.asarray(y, "float64"), seed, min_group)
+        if r2 >= C.LEAK_REGRESSION_NEAR_R2:
+            found.append(SuspectedTargetLeak(col, r2))
     return found
 
 

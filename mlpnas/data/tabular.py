@@ -16,7 +16,11 @@ Policies (docs/data.md has the details):
   determines the label, or that the label determines, is dropped with a warning unless
   named in `keep_columns`; a column that alone predicts the label almost perfectly is
   kept, with a warning that gives the evidence;
-- one seeded, stratified train/validation/test split; statistics come from train only;
+- the task (mlpnas.data.target): classification, or regression of a numeric label, whose
+  target is standardized with training statistics and whose leak check looks for columns
+  that reproduce the target;
+- one seeded train/validation/test split, stratified by class (regression: by quantile bin
+  of the target); statistics come from train only;
   caveats when a held-out split is small or features outnumber training rows, and a count
   of held-out rows that repeat a training row.
 """
@@ -35,7 +39,7 @@ import pandas as pd
 
 import CONSTANTS as C
 from mlpnas.data import columns as cols
-from mlpnas.data import leaks
+from mlpnas.data import leaks, target
 from mlpnas.errors import NasError
 
 
@@ -67,6 +71,9 @@ class Preprocessing:
     dropped_columns: dict = field(default_factory=dict)
     kinds: dict = field(default_factory=dict)
     other: list = field(default_factory=list)
+    task: str = "classification"
+    target_mean: float = 0.0  # regression: model output * target_std + target_mean
+    target_std: float = 1.0
 
     def to_dict(self) -> dict:
         """Plain-dict form (for dataset.json and exported models)."""
@@ -156,15 +163,38 @@ class Dataset:
         return tuple(self.x_train.shape[1:])
 
     @property
-    def n_classes(self) -> int:
-        """Number of classes."""
-        return len(self.class_names)
+    def task(self) -> str:
+        """'classification' or 'regression' (mlpnas.data.target)."""
+        return getattr(self.preprocessing, "task", target.CLASSIFICATION)
 
     @property
-    def majority_rate(self) -> float:
-        """Validation accuracy of always predicting the most common training class."""
+    def n_classes(self) -> int:
+        """Number of classes; 1 for a regression target (one linear output unit)."""
+        return 1 if self.task == target.REGRESSION else len(self.class_names)
+
+    @property
+    def majority_rate(self) -> float | None:
+        """Validation accuracy of always predicting the most common training class
+        (None for a regression target: see `mean_baseline`)."""
+        if self.task == target.REGRESSION:
+            return None
         top = np.bincount(self.y_train, minlength=self.n_classes).argmax()
         return float(np.mean(self.y_val == top))
+
+    def in_target_units(self, y: np.ndarray) -> np.ndarray:
+        """Standardized regression outputs or targets in the label's own units."""
+        pre = self.preprocessing
+        return np.asarray(y, "float64").ravel() * pre.target_std + pre.target_mean
+
+    def regression_metrics(self, predicted: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        """RMSE and MAE in the label's units and R^2 of standardized predictions of y."""
+        return target.metrics(self.in_target_units(predicted), self.in_target_units(y))
+
+    def mean_baseline(self) -> dict[str, float] | None:
+        """Validation RMSE, MAE and R^2 of always predicting the training mean (regression)."""
+        if self.task != target.REGRESSION:
+            return None
+        return self.regression_metrics(np.full(len(self.y_val), self.y_train.mean()), self.y_val)
 
     def summary(self) -> dict:
         """Plain description for config.json and reports."""
@@ -173,10 +203,16 @@ class Dataset:
             "classes": [str(c) for c in self.class_names],
             "input_shape": list(self.input_shape),
             "rows": {"train": len(self.y_train), "val": len(self.y_val), "test": len(self.y_test)},
-            "majority_rate": self.majority_rate,
+            "majority_rate": self.majority_rate, "task": self.task,
+            **(self._regression_summary() if self.task == target.REGRESSION else {}),
             "dropped_columns": dict(self.preprocessing.dropped_columns) if self.preprocessing else {},
             **self.info,
         }
+
+    def _regression_summary(self) -> dict:
+        pre = self.preprocessing
+        return {"metric": target.METRIC, "target": {"mean": pre.target_mean, "std": pre.target_std},
+                "mean_baseline": self.mean_baseline()}
 
 
 # --- finding and reading ---------------------------------------------------------------
@@ -347,14 +383,20 @@ def understand_columns(frame: pd.DataFrame, features: list, keep_columns: Sequen
 
 
 def _drop_leaks(train: pd.DataFrame, y_train: np.ndarray, label: str, kinds: dict,
-                keep_columns: Sequence[str], seed: int) -> tuple[dict, dict]:
-    """({dropped leak: why}, {suspected leak: cross-validated accuracy}), training rows only."""
+                keep_columns: Sequence[str], seed: int,
+                regression: bool = False) -> tuple[dict, dict]:
+    """({dropped leak: why}, {suspected leak: cross-validated accuracy or R^2}), training
+    rows only."""
     dropped = {}
-    for col, why in leaks.exact_leaks(train, label, list(kinds)).items():
+    exact = leaks.exact_leaks(train, label, list(kinds))
+    if regression:
+        exact.update(leaks.target_copies(train, y_train, kinds, exact))
+    for col, why in exact.items():
         if col in keep_columns:
             continue
         what = (f"it determines the label {label!r} exactly" if why.startswith("determines")
-                else f"the label {label!r} determines it (a coarsened copy of the label)")
+                else f"the label {label!r} determines it (a coarsened copy of the label)"
+                if why.startswith("is determined") else f"it {why}")
         _warn(f"dropped column {col!r}: on the training rows {what}, a label leak; keep it "
               f"with --keep-column {col}")
         dropped[col] = why
@@ -364,31 +406,52 @@ def _drop_leaks(train: pd.DataFrame, y_train: np.ndarray, label: str, kinds: dic
     for col, is_num in numeric.items():
         if is_num:
             train_numbers[col] = cols.numeric_values(train[col], kinds[col])
-    suspected = leaks.suspected_leaks(train_numbers, y_train, numeric, seed)
+    find = leaks.suspected_regression_leaks if regression else leaks.suspected_leaks
+    suspected = find(train_numbers, y_train, numeric, seed)
     for leak in suspected:
         _warn(leak.message(label))
     return dropped, {leak.column: round(leak.accuracy, 4) for leak in suspected}
 
 
+def _target(frame: pd.DataFrame, label: str, task: str,
+            min_rows_per_class: int) -> tuple[list, np.ndarray, np.ndarray, dict]:
+    """(class names, y, what to stratify the split on, task info) of the label column;
+    regression: y in the label's units, class names empty."""
+    task, reason = target.choose_task(frame[label], label, task)
+    info = {"task": task, "task_reason": reason}
+    if task == target.REGRESSION:
+        y = target.regression_target(frame[label], label)
+        return [], y, target.strata(y), info
+    class_names = _check_labels(frame[label], label, min_rows_per_class)
+    label_index = {c: i for i, c in enumerate(class_names)}
+    y = frame[label].map(label_index).to_numpy(dtype="int64")
+    return class_names, y, y, info
+
+
 def prepare_tabular(frame: pd.DataFrame, name: str, label: str | None = None,
                     keep_columns: Sequence[str] = (), seed: int = C.SEED,
-                    min_rows_per_class: int = C.MIN_ROWS_PER_CLASS) -> Dataset:
+                    min_rows_per_class: int = C.MIN_ROWS_PER_CLASS,
+                    task: str = "auto") -> Dataset:
     """Clean, split and standardize a raw frame into a Dataset (see module docstring)."""
     frame, label = _frame_and_label(frame, label, keep_columns)
     raw_fingerprint = fingerprint(frame)
-    class_names = _check_labels(frame[label], label, min_rows_per_class)
+    class_names, y, strata, task_info = _target(frame, label, task, min_rows_per_class)
     features = [c for c in frame.columns if c != label]
     frame, kinds, dropped = understand_columns(frame, features, keep_columns)
-    label_index = {c: i for i, c in enumerate(class_names)}
-    y = frame[label].map(label_index).to_numpy(dtype="int64")
-    train, val, test = stratified_split(y, seed)
-    leaked, suspected = _drop_leaks(frame.iloc[train], y[train], label, kinds, keep_columns, seed)
+    train, val, test = stratified_split(strata, seed)
+    regression = task_info["task"] == target.REGRESSION
+    leaked, suspected = _drop_leaks(frame.iloc[train], y[train], label, kinds, keep_columns,
+                                    seed, regression)
     dropped.update(leaked)
     kinds = {c: k for c, k in kinds.items() if c not in leaked}
     if not kinds:
         raise NasError("no feature columns left after dropping label leaks"
                        if leaked else "no usable feature columns (all ID-like or free text)")
     pre = _fit_preprocessing(frame.iloc[train], label, class_names, kinds, dropped)
+    if regression:
+        pre.task, pre.target_mean = target.REGRESSION, float(y[train].mean())
+        pre.target_std = float(y[train].std()) or 1.0
+        y = ((y - pre.target_mean) / pre.target_std).astype("float32")
     missing = _warn_missing(frame, pre)
     x = pre.encode(frame)
     twins = leaks.twin_counts(x[train], y[train], {"val": (x[val], y[val]),
@@ -397,7 +460,8 @@ def prepare_tabular(frame: pd.DataFrame, name: str, label: str | None = None,
     std[std == 0] = 1.0
     pre.mean, pre.std = mean.tolist(), std.tolist()
     x = ((x - mean) / std).astype("float32")
-    info = {"missing_values": missing, "heldout_twins": twins, "suspected_leaks": suspected}
+    info = {"missing_values": missing, "heldout_twins": twins, "suspected_leaks": suspected,
+            **task_info}
     data = Dataset(name, x[train], y[train], x[val], y[val], x[test], y[test],
                    tuple(str(c) for c in class_names), pre, raw_fingerprint, info=info)
     warn_caveats(data)
@@ -467,7 +531,8 @@ _UNITS = {"date": "days since 1970-01-01", "time": "hours since midnight"}
 
 
 def load_dataset(dataset: str, label: str | None = None, keep_columns: Sequence[str] = (),
-                 seed: int = C.SEED, datasets_dir: str | Path = C.DATASETS_DIR) -> Dataset:
+                 seed: int = C.SEED, datasets_dir: str | Path = C.DATASETS_DIR,
+                 task: str = "auto") -> Dataset:
     """Find, read and prepare a tabular data set (CSV path or built-in name)."""
     name, frame = load_frame(dataset, datasets_dir)
-    return prepare_tabular(frame, name, label, keep_columns, seed)
+    return prepare_tabular(frame, name, label, keep_columns, seed, task=task)

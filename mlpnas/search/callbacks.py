@@ -73,6 +73,13 @@ def best_accuracy(search) -> float | None:
     return None if best is None else best.val_accuracy
 
 
+def child_score(record: LogEntry) -> str:
+    """'val_acc 0.9123', or for a regression child 'val_R^2 0.4512 (RMSE 52.3)'."""
+    if "val_rmse" in record.meta:
+        return f"val_R^2 {record.val_accuracy:.4f} (RMSE {record.meta['val_rmse']:.4g})"
+    return f"val_acc {record.val_accuracy:.4f}"
+
+
 class ProgressLine(Callback):
     """One line per child: what it is, its score, the best so far, elapsed time and ETA."""
 
@@ -85,7 +92,7 @@ class ProgressLine(Callback):
         eta = elapsed / done * (total - done)
         best = best_accuracy(search)
         best = float("nan") if best is None else best
-        score = f"FAILED ({record.error})" if record.failed else f"val_acc {record.val_accuracy:.4f}"
+        score = f"FAILED ({record.error})" if record.failed else child_score(record)
         described = search.space.describe(list(record.tokens), search.dataset.n_classes)
         self.echo(f"[{done:>{len(str(total))}}/{total}] {described}  {score}  "
                   f"best {best:.4f}  elapsed {format_seconds(elapsed)}  "

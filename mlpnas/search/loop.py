@@ -55,7 +55,7 @@ tf, keras = import_tf()
 
 from mlpnas.training.child import build_model, train_child  # noqa: E402  (needs TF set up first)
 from mlpnas.training.weights import WeightStore  # noqa: E402
-from mlpnas.training.trainer import accuracy  # noqa: E402
+from mlpnas.training.trainer import score  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -79,11 +79,11 @@ def versions() -> dict:
 
 
 def score_on_test(space, tokens: Sequence[int], dataset: Dataset, weights: list) -> float:
-    """Accuracy of a trained child (its weights) on the test split."""
+    """Accuracy (regression: R^2) of a trained child (its weights) on the test split."""
     keras.backend.clear_session()
     child = build_model(space, list(tokens), dataset)
     child.model.set_weights(weights)
-    return accuracy(child.model, dataset.x_test, dataset.y_test)
+    return score(child.model, dataset.x_test, dataset.y_test)
 
 
 class MLPNAS:

@@ -15,6 +15,14 @@ import numpy as np
 from mlpnas.errors import NasError
 
 
+def output_layer(n_classes: int | None) -> tuple | str:
+    """The decoded output layer: a softmax over the classes, or one linear unit (n_classes
+    1: a regression target)."""
+    if n_classes == 1:
+        return (1, "linear")
+    return (n_classes, "softmax") if n_classes else "softmax"
+
+
 class SearchSpace(ABC):
     """Abstract token search space."""
 

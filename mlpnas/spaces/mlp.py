@@ -8,7 +8,7 @@ import numpy as np
 
 import CONSTANTS as C
 from mlpnas.errors import NasError
-from mlpnas.spaces.base import SearchSpace
+from mlpnas.spaces.base import SearchSpace, output_layer
 
 
 class MLPSpace(SearchSpace):
@@ -86,7 +86,7 @@ class MLPSpace(SearchSpace):
             elif tok == self.dropout_id:
                 layers.append("dropout")
             elif tok == self.output_id:
-                layers.append((n_classes, "softmax") if n_classes else "softmax")
+                layers.append(output_layer(n_classes))
             else:
                 raise NasError(f"token {tok} is not in the {self.name} vocabulary "
                                f"(1..{self.vocab_size})")

@@ -21,7 +21,7 @@ import numpy as np
 
 import CONSTANTS as C
 from mlpnas.errors import NasError
-from mlpnas.spaces.base import SearchSpace
+from mlpnas.spaces.base import SearchSpace, output_layer
 
 # The choices after the layers, in sequence order: name -> values.
 TRAINING_CHOICES: dict[str, tuple] = {
@@ -156,7 +156,7 @@ class TabularSpace(SearchSpace):
             parts += ["residual"] * bool(training["residual"] and width == units)
             out.append((units, ", ".join(parts)))
             width = units
-        out.append((n_classes, "softmax") if n_classes else "softmax")
+        out.append(output_layer(n_classes))
         return out
 
     def describe(self, seq: Sequence[int], n_classes: int | None = None) -> str:

@@ -39,6 +39,8 @@ def summarize_event(number: int, path: Path) -> dict[str, Any]:
             row.update(dataset=data.get("name"), space=config.get("space"),
                        strategy=config.get("strategy"), budget=config.get("budget"),
                        majority_rate=data.get("majority_rate"))
+            if data.get("task") == "regression":
+                row.update(metric="R^2", mean_baseline=data.get("mean_baseline"))
         if (path / names.STATUS_FILE).exists():
             row["status"] = _status(path, storage.read_json(path / names.STATUS_FILE))
         elif (path / names.CONFIG_FILE).exists():
@@ -55,7 +57,9 @@ def list_events(logs_dir: str | os.PathLike) -> list[dict[str, Any]]:
 
 
 def format_events(rows: list[dict[str, Any]]) -> list[str]:
-    """A text table, one line per event ('majority': the majority-class rate to beat)."""
+    """A text table, one line per event ('majority': the majority-class rate to beat; for a
+    regression event 'best val' is an R^2 and 'majority' reads 'mean' and the R^2 of
+    predicting the training mean)."""
     lines = [f"{'event':>6}  {'dataset':<18} {'space':<6} {'strategy':<9} {'children':>9}  "
              f"{'best val':>8}  {'majority':>8}  status"]
     for row in rows:
@@ -63,6 +67,9 @@ def format_events(rows: list[dict[str, Any]]) -> list[str]:
         budget = "?" if row["budget"] is None else str(row["budget"])
         best = "-" if row["best_val_accuracy"] is None else f"{row['best_val_accuracy']:.4f}"
         rate = "-" if row["majority_rate"] is None else f"{row['majority_rate']:.4f}"
+        if row.get("metric") == "R^2":
+            best = f"R2 {best}"
+            rate = "-" if not row.get("mean_baseline") else f"mean {row['mean_baseline']['r2']:.2f}"
         status = row["status"] + (f": {row['error']}" if row.get("error") else "")
         lines.append(f"{row['event']:>6}  {str(row['dataset'] or '-'):<18.18} "
                      f"{str(row['space'] or '-'):<6} {str(row['strategy'] or '-'):<9} "

@@ -13,6 +13,7 @@ from typing import Sequence
 
 import CONSTANTS as C
 from mlpnas.config import SearchConfig
+from mlpnas.data.target import REGRESSION, reward
 from mlpnas.data.tabular import Dataset
 from mlpnas.spaces import space_info
 from mlpnas.spaces.base import SearchSpace
@@ -21,7 +22,7 @@ from mlpnas.training.tf_setup import import_tf, start_child
 tf, keras = import_tf()
 
 from mlpnas.training.weights import Child, WeightStore  # noqa: E402
-from mlpnas.training.trainer import fit_evaluate  # noqa: E402
+from mlpnas.training.trainer import fit_evaluate, predict  # noqa: E402
 
 
 @dataclass
@@ -69,4 +70,15 @@ def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dat
     meta = {"params": int(child.model.count_params()), "train_seconds": result.seconds,
             "inherited_layers": inherited, "history": result.history,
             "epochs": result.epochs_run, "best_epoch": result.best_epoch}
-    return ChildOutcome(result.val_accuracy, meta, child.model.get_weights(), stored)
+    score = result.val_accuracy
+    if dataset.task == REGRESSION:
+        score = regression_meta(child.model, dataset, meta)
+    return ChildOutcome(score, meta, child.model.get_weights(), stored)
+
+
+def regression_meta(model, dataset: Dataset, meta: dict) -> float:
+    """Log a regression child's validation RMSE, MAE (label units) and R^2 in `meta`;
+    return its reward (R^2 clipped to [0, 1], mlpnas.data.target)."""
+    m = dataset.regression_metrics(predict(model, dataset.x_val), dataset.y_val)
+    meta.update(task=REGRESSION, val_rmse=m["rmse"], val_mae=m["mae"], val_r2=m["r2"])
+    return reward(m["r2"])

@@ -12,6 +12,9 @@ a softmax output trained on its logits (as Keras does), dropout scaled by 1/(1-r
 in training and off in evaluation, validation after every epoch. Optionally, as Keras
 does with `weight_decay` and a `CosineDecay` learning rate: decoupled weight decay and a
 cosine schedule; and early stopping on validation accuracy with the best epoch restored.
+
+A stack whose output is one linear unit regresses a (standardized) float target: mean
+squared error is the loss and validation R^2 takes the place of validation accuracy.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ class DenseStack:
     layers: list  # keras Dense layers, in order; the last one is the softmax output
     activations: list  # activation code of each hidden dense layer
     input_rates: list  # dropout rate in front of each dense layer (0.0: none)
+    regression: bool = False  # the output is one linear unit
+
 
 
 def _activation_name(layer) -> str:
@@ -67,11 +72,14 @@ def dense_stack(model) -> DenseStack | None:
             keep = 1.0
         else:
             return None
-    if not dense or keep != 1.0 or _activation_name(dense[-1]) != "softmax":
+    if not dense or keep != 1.0:
+        return None
+    regression = _activation_name(dense[-1]) == "linear" and dense[-1].units == 1
+    if _activation_name(dense[-1]) != "softmax" and not regression:
         return None
     if any(_activation_name(layer) not in ACTIVATIONS for layer in dense[:-1]):
         return None
-    return DenseStack(dense, acts, rates)
+    return DenseStack(dense, acts, rates, regression)
 
 
 def _plain_dense(layer) -> bool:
@@ -119,13 +127,34 @@ def _update(optimizer: str, params, grads, slots, step, lr, weight_decay):
     return [p - alpha * mm / (tf.sqrt(vv) + _EPSILON) for p, mm, vv in zip(params, m, v)], [m, v]
 
 
-def _make_train(optimizer: str):
+def loss_and_score(regression: bool):
+    """(training loss of logits, validation score of logits): cross-entropy and accuracy,
+    or mean squared error and R^2 for one linear output on a float target."""
+    if regression:
+        def loss(y, logits):
+            return tf.reduce_mean(tf.square(logits[:, 0] - y))
+
+        def score(y, logits):
+            spread = tf.reduce_sum(tf.square(y - tf.reduce_mean(y)))
+            return 1.0 - tf.reduce_sum(tf.square(logits[:, 0] - y)) / tf.maximum(spread, 1e-12)
+    else:
+        def loss(y, logits):
+            return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+
+        def score(y, logits):
+            predicted = tf.argmax(logits, axis=1, output_type=y.dtype)
+            return tf.reduce_mean(tf.cast(tf.equal(predicted, y), tf.float32))
+    return loss, score
+
+
+def _make_train(optimizer: str, regression: bool = False):
     """The training loop for one optimizer; each new weight count traces it once.
 
     With `patience` > 0 the loop stops once validation accuracy has not improved for that
     many epochs and returns the best epoch's weights; with 0 it runs every epoch and
     returns the last epoch's weights.
     """
+    loss_fn, score_fn = loss_and_score(regression)
 
     def train(params, acts, rates, x, y, xv, yv, perms, batch_size, lr, seed, weight_decay,
               schedule, patience):
@@ -150,15 +179,12 @@ def _make_train(optimizer: str):
                 with tf.GradientTape() as tape:
                     tape.watch(params)
                     logits = _logits(params, acts, rates, xb, True, tf.stack([seed, step * 1024]))
-                    loss = tf.reduce_mean(
-                        tf.nn.sparse_softmax_cross_entropy_with_logits(yb, logits))
+                    loss = loss_fn(yb, logits)
                 grads = tape.gradient(loss, params)
                 params, slots = _update(optimizer, params, grads, slots, step, rate,
                                         weight_decay)
                 total += loss * tf.cast(tf.shape(yb)[0], tf.float32)
-            predicted = tf.argmax(_logits(params, acts, rates, xv, False, None), axis=1,
-                                  output_type=yv.dtype)
-            acc = tf.reduce_mean(tf.cast(tf.equal(predicted, yv), tf.float32))
+            acc = score_fn(yv, _logits(params, acts, rates, xv, False, None))
             losses = losses.write(epoch, total / tf.cast(n, tf.float32))
             accs = accs.write(epoch, acc)
             improved = acc > best_acc
@@ -176,18 +202,20 @@ def _make_train(optimizer: str):
 _COMPILED: dict = {}
 
 
-def compiled_train(optimizer: str, n_dense: int):
+def compiled_train(optimizer: str, n_dense: int, regression: bool = False):
     """The traced training function for `n_dense` dense layers (built once per process)."""
-    key = (optimizer, n_dense)
+    key = (optimizer, n_dense, regression)
     if key not in _COMPILED:
         matrix, vector = tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)
+        target = tf.TensorSpec([None], tf.float32 if regression else tf.int32)
         signature = [[matrix, vector] * n_dense, tf.TensorSpec([None], tf.int32),
-                     tf.TensorSpec([None], tf.float32), matrix, tf.TensorSpec([None], tf.int32),
-                     matrix, tf.TensorSpec([None], tf.int32), tf.TensorSpec([None, None], tf.int32),
+                     tf.TensorSpec([None], tf.float32), matrix, target,
+                     matrix, target, tf.TensorSpec([None, None], tf.int32),
                      tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32),
                      tf.TensorSpec([], tf.int64), tf.TensorSpec([], tf.float32),
                      tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)]
-        _COMPILED[key] = tf.function(_make_train(optimizer), input_signature=signature)
+        _COMPILED[key] = tf.function(_make_train(optimizer, regression),
+                                     input_signature=signature)
     return _COMPILED[key]
 
 
@@ -201,12 +229,13 @@ def train_dense_stack(stack: DenseStack, x_train, y_train, x_val, y_val, perms: 
     many epochs (fewer epochs are returned) and the layers end with the best epoch's weights.
     """
     params = [w for layer in stack.layers for w in (layer.kernel, layer.bias)]
-    fn = compiled_train(optimizer, len(stack.layers))
+    fn = compiled_train(optimizer, len(stack.layers), stack.regression)
+    target = np.float32 if stack.regression else np.int32
     trained, losses, accs = fn(
         [tf.convert_to_tensor(p) for p in params], tf.constant(stack.activations, tf.int32),
         tf.constant(stack.input_rates, tf.float32), tf.constant(x_train, tf.float32),
-        tf.constant(np.asarray(y_train, np.int32)), tf.constant(x_val, tf.float32),
-        tf.constant(np.asarray(y_val, np.int32)), tf.constant(np.asarray(perms, np.int32)),
+        tf.constant(np.asarray(y_train, target)), tf.constant(x_val, tf.float32),
+        tf.constant(np.asarray(y_val, target)), tf.constant(np.asarray(perms, np.int32)),
         tf.constant(batch_size, tf.int32), tf.constant(learning_rate, tf.float32),
         tf.constant(seed, tf.int64), tf.constant(weight_decay, tf.float32),
         tf.constant(SCHEDULES.index(schedule), tf.int32), tf.constant(patience, tf.int32))

@@ -15,7 +15,8 @@ tf, keras = import_tf()
 
 def build_mlp(space: MLPSpace, seq: Sequence[int], input_shape: int | Sequence[int],
               n_classes: int, augment: bool = False) -> Child:
-    """The MLP for `seq`: dense layers, dropout, and a softmax output over the classes.
+    """The MLP for `seq`: dense layers, dropout, and a softmax output over the classes
+    (one linear output unit when `n_classes` is 1: a regression target).
 
     Two classes get a 2-unit softmax too (same loss and accuracy code for every case).
     Inputs of any shape are read flat; `augment` does not apply to tabular data.
@@ -38,9 +39,15 @@ def build_mlp(space: MLPSpace, seq: Sequence[int], input_shape: int | Sequence[i
             reads = reads + ("dropout",)
         else:
             name = "output"
-            x = keras.layers.Dense(n_classes, activation="softmax", name=name)(x)
-            keys[name] = dense_key(reads, width, n_classes, "softmax")
+            activation = output_activation(n_classes)
+            x = keras.layers.Dense(n_classes, activation=activation, name=name)(x)
+            keys[name] = dense_key(reads, width, n_classes, activation)
     return Child(keras.Model(inputs, x), keys)
+
+
+def output_activation(n_classes: int) -> str:
+    """Softmax over the classes; linear for one output unit (a regression target)."""
+    return "linear" if n_classes == 1 else "softmax"
 
 
 def dense_key(reads: tuple, in_width: int, units: int, activation: str) -> tuple:

@@ -8,6 +8,7 @@ import numpy as np
 
 import CONSTANTS as C
 from mlpnas.spaces.tabular import TabularSpace
+from mlpnas.training.mlp import output_activation
 from mlpnas.training.tf_setup import import_tf
 from mlpnas.training.weights import Child
 
@@ -17,7 +18,8 @@ tf, keras = import_tf()
 def build_tabular(space: TabularSpace, seq: Sequence[int], input_shape: int | Sequence[int],
                   n_classes: int, augment: bool = False) -> Child:
     """Dense ReLU layers (batch norm before the ReLU, dropout after it, a residual sum
-    around each layer whose previous dense layer has its width) and a softmax output.
+    around each layer whose previous dense layer has its width) and a softmax output
+    (one linear unit when `n_classes` is 1: a regression target).
 
     Children of this space train long and from scratch, so no layer takes part in
     one-shot weight transfer (the Child has no weight-store keys): the score of a child
@@ -39,5 +41,6 @@ def build_tabular(space: TabularSpace, seq: Sequence[int], input_shape: int | Se
         if training["residual"] and width == units:
             h = keras.layers.Add(name=f"residual_{i}")([x, h])
         x, width = h, units
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="output")(x)
+    outputs = keras.layers.Dense(n_classes, activation=output_activation(n_classes),
+                                 name="output")(x)
     return Child(keras.Model(inputs, outputs), {})

@@ -13,6 +13,10 @@ the best of several noisy epochs would bias the reward upwards), unless the chil
 with `patience`: then it trains until validation accuracy stops improving, the best
 epoch's weights are restored, and that epoch's accuracy is the score. Weight decay and
 a cosine learning-rate schedule follow Keras' optimizer arithmetic on both paths.
+
+Float targets are a regression (a model with one linear output unit): the loss is the
+mean squared error and validation R^2 (unclipped) takes the place of validation accuracy,
+for early stopping and as the score; the history keeps the key "val_accuracy" for it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from mlpnas.training.tf_setup import import_tf
 
 tf, keras = import_tf()
 
-from mlpnas.training.densefit import dense_stack, train_dense_stack  # noqa: E402
+from mlpnas.training.densefit import (dense_stack, loss_and_score,  # noqa: E402
+                                     train_dense_stack)
 
 
 class ChildTrainingError(RuntimeError):
@@ -66,6 +71,26 @@ def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 4096) -> flo
     return correct / max(1, len(y))
 
 
+def predict(model, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+    """The model's outputs for x, inference mode."""
+    return np.concatenate([np.asarray(model(x[i:i + batch_size], training=False))
+                           for i in range(0, len(x), batch_size)] or [np.zeros((0, 1))])
+
+
+def is_regression(y: np.ndarray) -> bool:
+    """True for a float target (a regression); class indices are integers."""
+    return np.issubdtype(np.asarray(y).dtype, np.floating)
+
+
+def score(model, x: np.ndarray, y: np.ndarray) -> float:
+    """Accuracy on class indices; R^2 on a float (regression) target."""
+    if not is_regression(y):
+        return accuracy(model, x, y)
+    from mlpnas.data.target import metrics
+
+    return metrics(predict(model, x), y)["r2"]
+
+
 def epoch_permutations(n: int, epochs: int, seed: int) -> np.ndarray:
     """The shuffle of every epoch, drawn up front from the child's own RNG: (epochs, n)."""
     rng = np.random.default_rng(seed)
@@ -86,7 +111,7 @@ def fit_evaluate(model, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndar
     """
     start = time.perf_counter()
     if epochs < 1:
-        return TrainResult(accuracy(model, x_val, y_val), time.perf_counter() - start,
+        return TrainResult(score(model, x_val, y_val), time.perf_counter() - start,
                            {"loss": [], "val_accuracy": []})
     perms = epoch_permutations(len(y_train), epochs, seed)
     stack = dense_stack(model)
@@ -118,7 +143,9 @@ def _fit_keras(model, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarra
     opt = make_optimizer(optimizer, rate, weight_decay)
     variables = model.trainable_variables
     opt.build(variables)
-    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    regression = is_regression(y_train)
+    squared_error, score_fn = loss_and_score(regression)  # the score reads outputs or logits
+    loss_fn = squared_error if regression else keras.losses.SparseCategoricalCrossentropy()
     x_all, y_all = tf.constant(x_train), tf.constant(y_train)
     xv, yv = tf.constant(x_val), tf.constant(y_val)
     best = [tf.Variable(w, trainable=False) for w in model.weights] if patience > 0 else []
@@ -139,9 +166,7 @@ def _fit_keras(model, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarra
                     loss = loss_fn(yb, model(xb, training=True))
                 opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
                 total += loss * tf.cast(tf.shape(yb)[0], tf.float32)
-            probs = model(xv, training=False)
-            correct = tf.equal(tf.argmax(probs, axis=1, output_type=yv.dtype), yv)
-            acc = tf.reduce_mean(tf.cast(correct, tf.float32))
+            acc = score_fn(yv, model(xv, training=False))
             losses = losses.write(epoch, total / n)
             accs = accs.write(epoch, acc)
             if acc > best_acc:
