@@ -576,7 +576,8 @@ def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, o
                    f"{r.dataset} (train + validation: the same split as the search, test held out)"
                    + (f", seed {m['seed']}" if len(r.members) > 1 else ""))
     if len(r.members) > 1:
-        click.echo(f"ensemble: the mean probability of {len(r.members)} models")
+        click.echo(f"ensemble: the mean {'probability' if r.test_metrics is None else 'prediction'} "
+                   f"of {len(r.members)} models")
     rate = "" if r.test_majority_rate is None else f"; majority-class rate {r.test_majority_rate:.4f}"
     if r.test_metrics is None:
         click.echo(f"test accuracy: {r.test_accuracy:.4f} ({r.test_rows} rows{rate}): the "

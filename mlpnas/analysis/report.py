@@ -77,7 +77,7 @@ def _summary(event: Event, status: dict) -> str:
     rate = majority_rate(event)
     setup = event_setup(event)
     metric = metric_name(event)
-    figure_to_beat = (("predicting the training mean (the figure to beat)", yardstick(event))
+    figure_to_beat = (("the figure to beat (validation)", yardstick(event))
                       if is_regression(event) else
                       ("majority-class rate (the figure to beat)",
                        "not recorded" if rate is None else rate))
@@ -155,7 +155,8 @@ def _dataset(event: Event) -> str:
     if not data:
         return _note("not recorded (the log has no dataset summary)")
     return _table(None, [(label, _dataset_value(k, data[k]))
-                         for k, label in _DATASET_LABELS.items() if k in data])
+                         for k, label in _DATASET_LABELS.items()
+                         if data.get(k, None) not in (None, [])])
 
 
 def _progress(event: Event) -> str:

@@ -189,7 +189,7 @@ def baseline(event: Event) -> tuple[float, str] | None:
         if mb is None:
             return None
         return (min(1.0, max(0.0, mb["r2"])),
-                f"predicting the training mean (RMSE {mb['rmse']:.4g})")
+                f"predicting the training mean, RMSE {mb['rmse']:.4g},")
     rate = majority_rate(event)
     return None if rate is None else (rate, "majority-class rate")
 
