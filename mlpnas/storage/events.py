@@ -128,7 +128,9 @@ class Event:
 
     @property
     def n_classes(self) -> int | None:
-        """Number of classes, when the event recorded its dataset."""
+        """Number of classes, when the event recorded its dataset (1: a regression target)."""
+        if self.config.get("dataset", {}).get("task") == "regression":
+            return 1
         classes = self.config.get("dataset", {}).get("classes")
         return len(classes) if classes else None
 
