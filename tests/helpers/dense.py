@@ -17,12 +17,14 @@ def toy_arrays(n: int = 90, d: int = 4, seed: int = 0):
     return x[:60], y[:60], x[60:], y[60:]
 
 
-def toy_mlp(widths, activations, dropout: float = 0.0, seed: int = 0, d: int = 4):
-    """A seeded dense stack with a 3-way softmax head."""
+def toy_mlp(widths, activations, dropout: float = 0.0, seed: int = 0, d: int = 4,
+            outputs: int = 3):
+    """A seeded dense stack with a 3-way softmax head (outputs 1: one linear unit)."""
     keras.utils.set_random_seed(seed)
     x = inputs = keras.Input((d,))
     for width, act in zip(widths, activations):
         x = keras.layers.Dense(width, activation=act)(x)
         if dropout:
             x = keras.layers.Dropout(dropout)(x)
-    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+    head = keras.layers.Dense(outputs, activation="linear" if outputs == 1 else "softmax")
+    return keras.Model(inputs, head(x))

@@ -46,6 +46,24 @@ def test_keras_path_matches_the_fast_path():
     assert fast_acc == pytest.approx(slow_acc)
 
 
+@pytest.mark.slow
+def test_regression_trains_alike_on_both_paths_and_scores_r2():
+    """One linear output on a float target: squared error, R^2 per epoch, on both paths."""
+    x, labels, xv, labels_v = toy_arrays()
+    y, yv = labels.astype("float32") - 1, labels_v.astype("float32") - 1
+    perms = trainer.epoch_permutations(len(y), 3, seed=3)
+    fast, slow = (toy_mlp([8], ["tanh"], outputs=1) for _ in range(2))
+    stack = densefit.dense_stack(fast)
+    assert stack.regression
+    losses, fast_r2 = densefit.train_dense_stack(stack, x, y, xv, yv, perms, 16, 0.01, "adam", 0)
+    _, slow_r2 = trainer._fit_keras(slow, x, y, xv, yv, perms, 16, 0.01, "adam")
+    for a, b in zip(fast.get_weights(), slow.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+    assert fast_r2 == pytest.approx(slow_r2, abs=1e-4)
+    assert losses[-1] < losses[0] and fast_r2[-1] > fast_r2[0]
+    assert trainer.score(fast, xv, yv) == pytest.approx(fast_r2[-1], abs=1e-4)
+
+
 def test_dense_stack_reads_chains_and_rejects_the_rest():
     stack = densefit.dense_stack(toy_mlp([8, 4], ["elu", "sigmoid"], dropout=0.5))
     assert [layer.units for layer in stack.layers] == [8, 4, 3]
