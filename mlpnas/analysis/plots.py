@@ -198,8 +198,8 @@ def plot_predictor(event: Event, output: str | Path) -> Path:
     ax.plot([lo, hi], [lo, hi], color="grey", linestyle="--", linewidth=1, label="y = x")
     tau = "-" if q["tau"] is None else f"{q['tau']:.3f}"
     ax.set_title(f"Predictor: {event.name}  (n={q['n']}, MAE {q['mae']:.4f}, tau {tau})")
-    ax.set_xlabel("predicted accuracy (before training)")
-    ax.set_ylabel("actual validation accuracy")
+    ax.set_xlabel(f"predicted {metric_name(event, True)} (before training)")
+    ax.set_ylabel(f"actual {metric_name(event)}")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left")
     return save_figure(fig, output)
