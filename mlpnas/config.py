@@ -64,6 +64,10 @@ class SearchConfig:
     controller_target_kl: float = C.CONTROLLER_TARGET_KL
     controller_no_repeats: bool = C.CONTROLLER_NO_REPEATS
 
+    # --- accuracy against cost ---
+    objective: str = C.DEFAULT_OBJECTIVE
+    max_params: int | None = None
+    max_latency_ms: float | None = None
 
     @property
     def budget(self) -> int:

@@ -47,7 +47,7 @@ from mlpnas.errors import NasError, SearchInterrupted
 from mlpnas.training.executors import ChildExecutor, ChildResult, make_executor
 from mlpnas.data import load_search_dataset
 from mlpnas.spaces import make_space
-from mlpnas.strategies import make_strategy
+from mlpnas.strategies import make_strategy, objectives
 from mlpnas.strategies.base import Strategy
 from mlpnas.training.tf_setup import import_tf, seed_everything
 
@@ -106,6 +106,7 @@ class MLPNAS:
                  callbacks: Sequence[Callback] = ()) -> None:
         self.config = config or SearchConfig()
         screening.check_screening(self.config)
+        self.objective = objectives.objective_of(self.config)
         seed_everything(self.config.seed)
         self.dataset = dataset or load_search_dataset(self.config)
         self.space = make_space(self.config.space, max_length=self.config.max_layers,
@@ -233,7 +234,7 @@ class MLPNAS:
             acc = outcome.val_accuracy
             meta.update(outcome.meta)
             self.store.merge(outcome.stored)
-            if self._best is None or acc > self._best[0]:
+            if not meta["failed"] and (self._best is None or acc > self._best[0]):
                 self._best = (acc, index, outcome.weights)
         record = LogEntry(index, tuple(map(int, seq)), float(acc), predicted, meta)
         self.entries.append(record)
@@ -244,7 +245,7 @@ class MLPNAS:
     def _consecutive_failures(self) -> int:
         count = 0
         for entry in reversed(self.entries):
-            if not entry.failed:
+            if not entry.failed or entry.over_limit:  # a skipped child is not a failure
                 break
             count += 1
         return count
@@ -347,7 +348,8 @@ class MLPNAS:
 
     def _finish_epoch(self, epoch: int, plan: screening.EpochPlan, rewards: list) -> None:
         """Tell the rewards, record the epoch's statistics, checkpoint the new state."""
-        stats = self.strategy.tell(**plan.feedback(rewards))
+        stats = self.strategy.tell(**objectives.feedback(plan.feedback(rewards), self.objective,
+                                                         self.strategy, self.entries))
         self.epoch_stats.append({"epoch": epoch, **{k: float(v) for k, v in stats.items()},
                                  **self._screening_stats(plan, epoch)})
         self._pending, self._next_epoch = None, epoch + 1
