@@ -42,7 +42,13 @@ def save_formats(model: Any, keras_path: Path, formats: Sequence[str]) -> list[P
     written = []
     for fmt in check_formats(formats)[1:]:
         path = format_path(keras_path, fmt)
-        {"savedmodel": save_savedmodel, "tflite": save_tflite, "onnx": save_onnx}[fmt](model, path)
+        if fmt == "savedmodel":
+            save_savedmodel(model, path)
+        elif fmt == "tflite":
+            save_tflite(model, path, format_path(keras_path, "savedmodel")
+                        if "savedmodel" in formats else None)
+        else:
+            save_onnx(model, path)
         written.append(path)
     return written
 
@@ -52,15 +58,17 @@ def save_savedmodel(model: Any, path: Path) -> None:
     model.export(str(path), format="tf_saved_model", verbose=False)
 
 
-def save_tflite(model: Any, path: Path) -> None:
-    """A TensorFlow Lite flat buffer, converted from a SavedModel of the model."""
+def save_tflite(model: Any, path: Path, saved: Path | None = None) -> None:
+    """A TensorFlow Lite flat buffer, converted from the SavedModel `saved` of the model
+    (None: one written to a temporary folder)."""
     from mlpnas.training.tf_setup import import_tf
 
     tf, _ = import_tf()
     with tempfile.TemporaryDirectory() as folder:
-        save_savedmodel(model, Path(folder) / "saved")
-        converter = tf.lite.TFLiteConverter.from_saved_model(str(Path(folder) / "saved"))
-        path.write_bytes(converter.convert())
+        if saved is None:
+            saved = Path(folder) / "saved"
+            save_savedmodel(model, saved)
+        path.write_bytes(tf.lite.TFLiteConverter.from_saved_model(str(saved)).convert())
 
 
 def save_onnx(model: Any, path: Path) -> None:
