@@ -278,9 +278,7 @@ def _print_summary(result, nas) -> None:
     click.echo(f"validation accuracy (majority-class rate {nas.dataset.majority_rate:.4f}):")
     for row in top_n(event, C.TOP_N):
         click.echo(f"  {row['rank']}. {row['val_accuracy']:.4f}  {row['description']}")
-    if nas.objective.cost is not None:
-        click.echo(f"Pareto front of validation accuracy against {nas.objective.cost} "
-                   "(all of it: nas top-n --pareto):")
+    if nas.objective.cost is not None:  # a Pareto search: its front too
         _print_front(event, None, False)
     if result.test_accuracy is not None:
         click.echo(f"best child's test accuracy: {result.test_accuracy:.4f} "
