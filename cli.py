@@ -275,6 +275,11 @@ def _print_summary(result, nas) -> None:
 
     event = load_event(result.event_dir.parent, result.event_dir.name)
     click.echo(f"\nevent: {result.event_dir}")
+    if all(e.failed for e in event.entries):
+        skipped = sum(1 for e in event.entries if e.over_limit)
+        click.echo(f"no child trained ({skipped} of {len(event.entries)} over a hard limit, "
+                   "the rest failed): nothing to rank")
+        return
     click.echo(f"validation accuracy (majority-class rate {nas.dataset.majority_rate:.4f}):")
     for row in top_n(event, C.TOP_N):
         click.echo(f"  {row['rank']}. {row['val_accuracy']:.4f}  {row['description']}")
