@@ -29,13 +29,14 @@ def limited_search(tmp_path_factory):
                           samples_per_epoch=3, population=3, sample_size=2, seed=3,
                           logs_dir=str(logs), objective="accuracy,params", max_params=LIMIT)
     data = prepare_tabular(make_frame(60), "tiny", keep_columns=("score",))
+    lines: list[str] = []
     nas = search_mod.MLPNAS(config, dataset=data, task=fake_costed_child,
-                            test_task=no_test_score)
-    return nas.search(), logs
+                            test_task=no_test_score, progress=lines.append)
+    return nas.search(), logs, lines
 
 
 def test_over_limit_children_are_logged_with_the_reason_and_not_trained(limited_search):
-    result, _ = limited_search
+    result, _, _ = limited_search
     over = [e for e in result.entries if e.over_limit]
     assert over and len(over) < len(result.entries)  # the seed gives both kinds
     for entry in result.entries:
@@ -46,8 +47,17 @@ def test_over_limit_children_are_logged_with_the_reason_and_not_trained(limited_
     assert result.entries[result.best_index].over_limit is None
 
 
+def test_the_progress_line_says_skipped_not_failed(limited_search):
+    result, _, lines = limited_search
+    children = [line for line in lines if line.startswith("[")]
+    assert len(children) == len(result.entries)
+    for entry, line in zip(result.entries, children):
+        assert ("SKIPPED (over the limit" in line) == bool(entry.over_limit)
+        assert "FAILED" not in line
+
+
 def test_the_strategy_was_told_score_and_cost_pairs(limited_search):
-    result, _ = limited_search
+    result, _, _ = limited_search
     state = checkpoint.load(result.event_dir)["strategy"]
     logged = {e.tokens: e for e in result.entries}
     for tokens, (score, cost) in state["population"]:
@@ -59,7 +69,7 @@ def test_the_strategy_was_told_score_and_cost_pairs(limited_search):
 def test_top_n_and_its_front_never_list_an_over_limit_child(limited_search, runner):
     import cli
 
-    result, logs = limited_search
+    result, logs, _ = limited_search
     over = {tuple(e.tokens) for e in result.entries if e.over_limit}
     trained = [e for e in result.entries if not e.failed]
     for args in (["top-n", "50", "--json"], ["top-n", "--pareto", "--json"]):
