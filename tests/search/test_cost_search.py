@@ -18,12 +18,12 @@ from tests.helpers.frames import make_frame
 pytest.importorskip("tensorflow")
 from mlpnas.search import loop as search_mod  # noqa: E402
 
-LIMIT = 900  # fake children have 100 * (1 + sum(tokens) % 13) parameters
+LIMIT = 500  # fake children have 100 * (1 + sum(tokens) % 13) parameters
 
 
 @pytest.fixture(scope="module")
 def limited_search(tmp_path_factory):
-    """One evolution search of 9 fake children for accuracy against params, --max-params 900."""
+    """One evolution search of 9 fake children for accuracy against params, --max-params 500."""
     logs = tmp_path_factory.mktemp("cost") / "LOGS"
     config = SearchConfig(dataset="tiny", space="mlp", strategy="evolution", controller_epochs=3,
                           samples_per_epoch=3, population=3, sample_size=2, seed=3,
@@ -42,7 +42,7 @@ def test_over_limit_children_are_logged_with_the_reason_and_not_trained(limited_
     for entry in result.entries:
         assert (entry.meta["params"] > LIMIT) == bool(entry.over_limit)
     for entry in over:
-        assert entry.failed and "> --max-params 900" in entry.error
+        assert entry.failed and "> --max-params 500" in entry.error
         assert "history" not in entry.meta  # the fake trains only children within the limit
     assert result.entries[result.best_index].over_limit is None
 
