@@ -41,6 +41,9 @@ class LocalSearchStrategy(Strategy):
     it becomes the centre (first improvement, batch by batch). When every neighbour of the
     centre has been evaluated without improvement (a local optimum), the search restarts
     from uniformly random sequences, and the best of them is the next centre.
+
+    With (score, cost) rewards "beats" is Pareto dominance, and "the best" of several is
+    the first front's member with the largest crowding distance (`best_of`).
     """
 
     name = "local"
@@ -70,8 +73,10 @@ class LocalSearchStrategy(Strategy):
              observed: tuple | None = None) -> dict:
         for seq, reward in zip(seqs, rewards):
             self.seen[tuple(map(int, seq))] = plain_reward(reward)
-        best = best_of(rewards)
-        if self.centre is None or improves(rewards[best], self.centre[1]):
+        better = [i for i in range(len(rewards))
+                  if self.centre is None or improves(rewards[i], self.centre[1])]
+        if better:
+            best = better[best_of([rewards[i] for i in better])]
             self.move_to(list(map(int, seqs[best])), plain_reward(rewards[best]))
         stats = super().tell(seqs, rewards)
         stats.update({"centre_reward": score_of(self.centre[1]),

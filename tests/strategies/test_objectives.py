@@ -96,3 +96,7 @@ def test_local_search_moves_only_to_a_dominating_neighbour():
     assert local.centre[0] == [1, 30]
     local.tell([[3, 30]], [(0.6, 50.0)])  # as good and smaller: a move
     assert local.centre[0] == [3, 30]
+    # In a batch, only a member that dominates the centre can move it, whatever the
+    # batch's own front looks like (the most accurate one here does not dominate).
+    local.tell([[4, 30], [5, 30]], [(0.95, 400.0), (0.7, 40.0)])
+    assert local.centre[0] == [5, 30]
