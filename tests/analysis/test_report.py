@@ -38,7 +38,7 @@ def test_report_is_self_contained_and_has_the_top_architecture(tmp_path):
     parser = _Resources()
     parser.feed(text)
     assert not parser.tags & {"script", "link", "iframe"}
-    assert len(parser.links) == 4  # progress, distribution, heat-map, predictor
+    assert len(parser.links) == 5  # progress, Pareto front, distribution, heat-map, predictor
     for link in parser.links:
         head, data = link.split(",", 1)
         assert head == "data:image/png;base64"
