@@ -1,5 +1,5 @@
-"""The Pareto front of an event from its log: top-n --pareto, compare --pareto, plot-pareto,
-the report's section; logs without cost measures get one line. No TensorFlow."""
+"""The Pareto front of an event from its log: top-n --pareto, compare --pareto, plot-pareto;
+logs without cost measures get one line (the report's section: test_report.py). No TF."""
 
 from __future__ import annotations
 
@@ -10,13 +10,7 @@ import pytest
 
 from mlpnas import storage
 from mlpnas.storage import names
-from tests.helpers.fixture_logs import write_event
-
-# The fixture's children have 100 * (index + 1) parameters; index 6 failed. Front by hand:
-# child 0 (0.80, 100) and child 2 (0.90, 300); every other is beaten by one of them.
-FRONT = [0, 2]
-# One event: reference (lowest score 0.50, twice the highest cost 800 = 1600), on log10 cost.
-HYPERVOLUME = 0.3 * (math.log10(1600) - 2) + 0.1 * (math.log10(1600) - math.log10(300))
+from tests.helpers.fixture_logs import FRONT_INDICES, write_event
 
 
 @pytest.fixture
@@ -31,7 +25,7 @@ def test_top_n_pareto_lists_the_front_cheapest_first(logs, runner):
     out = runner.invoke(cli.main, ["top-n", "--pareto", "--json", "--logs-dir", str(logs)])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
-    assert [r["index"] for r in rows] == FRONT
+    assert [r["index"] for r in rows] == FRONT_INDICES
     assert [r["cost_value"] for r in rows] == [100, 300] and rows[0]["cost"] == "params"
     text = runner.invoke(cli.main, ["top-n", "--pareto", "--logs-dir", str(logs)]).output
     assert "Pareto front of validation score against params" in text
@@ -55,17 +49,6 @@ def test_compare_pareto_places_one_reference_for_all_events(logs, runner):
     assert second["hypervolume"] == pytest.approx(0.75 * (math.log10(1600) - 2))
     text = runner.invoke(cli.main, ["compare", "1", "2", "--pareto", "--logs-dir", str(logs)])
     assert "ratio to first" in text.output and "hypervolume" in text.output
-
-
-def test_report_has_the_front_and_its_hypervolume(logs, runner, tmp_path):
-    import cli
-
-    out = runner.invoke(cli.main, ["report", "--logs-dir", str(logs), "--output",
-                                   str(tmp_path / "r.html")])
-    assert out.exit_code == 0, out.output
-    page = (tmp_path / "r.html").read_text()
-    assert "Accuracy against cost (Pareto front)" in page
-    assert f"Hypervolume {HYPERVOLUME:.4f}" in page
 
 
 def test_plot_pareto_writes_a_png_and_old_logs_get_one_line(logs, runner, tmp_path):

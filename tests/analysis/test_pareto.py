@@ -59,7 +59,7 @@ def test_hypervolume_of_a_staircase_by_hand():
 def test_hypervolume_matches_a_grid_count_and_ignores_dominated_points(seed):
     points = random_points(12, seed)
     ref = (0.0, 1000.0)
-    cells, hits = 400, 0
+    cells, hits = 200, 0
     for a in range(cells):
         for b in range(cells):
             s, c = (a + 0.5) / cells, 3 * (b + 0.5) / cells  # c: log10 cost in [0, 3]
