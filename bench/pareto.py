@@ -51,7 +51,7 @@ def run_search(args, seed: int, objective: str, logs: str):
                           samples_per_epoch=args.per_epoch, child_epochs=args.child_epochs,
                           population=args.population, sample_size=args.sample_size,
                           subset=args.subset, seed=seed, logs_dir=logs, objective=objective,
-                          one_shot=False)
+                          one_shot=False, max_layers=args.max_layers)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         data = load_search_dataset(config)
@@ -82,6 +82,7 @@ def main() -> None:
     ap.add_argument("--population", type=int, default=8)
     ap.add_argument("--sample-size", type=int, default=3)
     ap.add_argument("--subset", type=int, default=None, help="images (--space cnn)")
+    ap.add_argument("--max-layers", type=int, default=C.MAX_ARCHITECTURE_LENGTH)
     ap.add_argument("--seeds", default="11,12,13")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
