@@ -40,7 +40,10 @@ def summarize_event(number: int, path: Path) -> dict[str, Any]:
                        strategy=config.get("strategy"), budget=config.get("budget"),
                        majority_rate=data.get("majority_rate"))
         if (path / names.STATUS_FILE).exists():
-            row["status"] = _status(path, storage.read_json(path / names.STATUS_FILE))
+            status = storage.read_json(path / names.STATUS_FILE)
+            row["status"] = _status(path, status)
+            if status.get("stop_reason"):
+                row["stop_reason"] = str(status["stop_reason"])
         elif (path / names.CONFIG_FILE).exists():
             raise NasError(f"missing file: {path / names.STATUS_FILE}")
     except NasError as exc:
@@ -64,6 +67,7 @@ def format_events(rows: list[dict[str, Any]]) -> list[str]:
         best = "-" if row["best_val_accuracy"] is None else f"{row['best_val_accuracy']:.4f}"
         rate = "-" if row["majority_rate"] is None else f"{row['majority_rate']:.4f}"
         status = row["status"] + (f": {row['error']}" if row.get("error") else "")
+        status += f" ({row['stop_reason'].split(':')[0]})" if row.get("stop_reason") else ""
         lines.append(f"{row['event']:>6}  {str(row['dataset'] or '-'):<18.18} "
                      f"{str(row['space'] or '-'):<6} {str(row['strategy'] or '-'):<9} "
                      f"{done + '/' + budget:>9}  {best:>8}  {rate:>8}  {status}")
