@@ -157,6 +157,7 @@ def _close_rung(search, plan, epoch: int, state: dict, rungs: list[int]) -> None
     for i in alive:
         if i not in keep:
             _log_child(search, plan, epoch, state, i, rungs, stopped=not last)
+            search._check_failures()
     state["alive"] = [i for i in alive if i in keep]
     state["weights"] = {i: w for i, w in state["weights"].items() if i in keep}
     state["rung"] = k + 1

@@ -248,3 +248,19 @@ def test_warm_start_refuses_other_data_or_space(runner, tmp_path, fake, change, 
     assert result.exit_code == 1 and last.startswith("Error: --warm-start") and message in last
     assert "Traceback" not in result.stderr
     assert sorted(storage.event_dirs(logs)) == [1]  # no event folder for the refused one
+
+
+@pytest.mark.slow
+def test_halving_with_workers_matches_serial(runner, tmp_path, monkeypatch):
+    """Each rung's jobs carry their own weights to the worker processes."""
+    monkeypatch.setattr(search_mod, "MLPNAS", functools.partial(
+        search_mod.MLPNAS, task=fake_train_child, test_task=no_test_score))
+    args = [*HALVING, "--samples-per-epoch", 4, "--eta", 2, "--child-epochs", 4,
+            "--controller-epochs", 1]
+    nas(runner, *args, "--logs-dir", tmp_path / "S")
+    nas(runner, *args, "--workers", 2, "--logs-dir", tmp_path / "W")
+    serial, workers = (storage.read_log(tmp_path / d / "event1" / names.LOG_FILE)
+                       for d in ("S", "W"))
+    assert [len(e.meta["rungs"]) for e in serial] == [1, 1, 2, 3]
+    assert [(e.tokens, e.val_accuracy, e.meta["rungs"]) for e in workers] == [
+        (e.tokens, e.val_accuracy, e.meta["rungs"]) for e in serial]
