@@ -114,13 +114,15 @@ class StopRules:
         budget = self.config.time_budget
         if budget is None:
             return True
-        expected = self.estimate(epochs) or 0.0
-        if elapsed + expected > budget:
+        expected = self.estimate(epochs)
+        if expected is None and elapsed >= budget:
+            self.reason = (f"time budget: {format_duration(budget)} spent (elapsed "
+                           f"{format_duration(elapsed)})")
+        elif expected is not None and elapsed + expected > budget:
             self.reason = (f"time budget: {format_duration(budget)} would be exceeded by the "
                            f"next child (elapsed {format_duration(elapsed)}, about "
-                           f"{format_duration(expected)} per child)")
-            return False
-        return True
+                           f"{format_duration(expected)} for it)")
+        return self.reason is None
 
     def epoch_done(self, entries, epoch: int) -> bool:
         """False (and `reason` set) once the best child has not improved for --patience

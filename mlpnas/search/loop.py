@@ -11,6 +11,11 @@ with the reason and gets the worst reward (0.0); the search goes on, and stops o
 `max_consecutive_failures` failures in a row. The test split is read once, at the end,
 to score the best child.
 
+A search may stop before its last epoch (--time-budget, --patience: mlpnas.search.budget)
+and still finishes cleanly; `--scheduler halving` runs each epoch as successive halving
+(mlpnas.search.schedule); `--warm-start` primes the strategy from an earlier event
+(mlpnas.search.warmstart).
+
 The whole state is checkpointed after every child and every epoch (mlpnas.search.checkpoint),
 so `resume=<event folder>` continues a killed or interrupted search exactly. The first
 Ctrl-C stops after the current child is logged; a second one stops at once.
