@@ -6,8 +6,9 @@
 
 The time estimate is per child epoch: the seconds between consecutive logged jobs of this
 run divided by the epochs those jobs were given, times the epochs of the next job (a
-successive-halving rung gives its jobs fewer epochs than a full child). Before the first
-job of a run there is no estimate, and the job starts unless the budget is already spent.
+successive-halving rung gives its jobs fewer epochs than a full child). The measurements
+are checkpointed, so a resumed search starts from the earlier runs' estimate; before the
+first job of a search there is none, and that job starts unless the budget is spent.
 
 A search stopped by either rule finishes like any other: the best child is scored on the
 test split, status.json says "finished" with `stop_reason`, and `nas events` and the
@@ -89,6 +90,15 @@ class StopRules:
         self._mark: float | None = None  # elapsed seconds at the last logged job
         self._seconds = 0.0  # measured job time of this run
         self._epochs = 0  # epochs those jobs were given
+
+    def timing(self) -> list[float]:
+        """[seconds, epochs] measured so far (for the checkpoint)."""
+        return [self._seconds, float(self._epochs)]
+
+    def restore(self, timing: list | None) -> None:
+        """Continue from an earlier run's measurements."""
+        if timing:
+            self._seconds, self._epochs = float(timing[0]), int(timing[1])
 
     def begin(self, elapsed: float) -> None:
         """The run starts (new or resumed): jobs are timed from here."""

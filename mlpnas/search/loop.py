@@ -163,7 +163,8 @@ class MLPNAS:
         return {"entries": self.entries, "epoch_stats": self.epoch_stats, "best": self._best,
                 "store": self.store.shared_state(), "strategy": self.strategy.get_state(),
                 "next_epoch": self._next_epoch, "pending": self._pending,
-                "elapsed_seconds": self.elapsed(), "warm_known": self._warm_known}
+                "elapsed_seconds": self.elapsed(), "warm_known": self._warm_known,
+                "job_timing": self.limits.timing()}
 
     def set_state(self, state: dict) -> None:
         """Restore what get_state returned."""
@@ -176,6 +177,7 @@ class MLPNAS:
         self._pending = state["pending"]
         self._elapsed_before = float(state.get("elapsed_seconds", 0.0))
         self._warm_known = dict(state.get("warm_known") or {})
+        self.limits.restore(state.get("job_timing"))
 
     def _checkpoint(self) -> None:
         if self._layer_files is None:

@@ -93,6 +93,9 @@ def test_time_budget_stops_cleanly_and_resumes_with_a_longer_one(runner, tmp_pat
     report = tmp_path / "r.html"
     nas(runner, "report", "--logs-dir", logs, "--output", report)
     assert "stopped early, time budget" in report.read_text()
+    # The same budget again: the checkpointed estimate starts no child.
+    nas(runner, "search", "--resume", "--logs-dir", logs)
+    assert fake.calls == 3 and "would be exceeded" in status(event)["stop_reason"]
     # A longer budget continues the same search where it stopped (mid-epoch).
     nas(runner, "search", "--resume", "--logs-dir", logs, "--time-budget", "1m")
     assert len(storage.read_log(event / names.LOG_FILE)) == 6
