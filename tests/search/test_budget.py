@@ -227,6 +227,7 @@ def test_warm_start_primes_the_strategy_and_reuses_scores(runner, tmp_path, fake
     second = logs / "event2"
     info = storage.read_json(second / names.CONFIG_FILE)["warm_start"]
     assert info["event"] == str(logs / "event1") and info["pairs"] == 12
+    assert "warm-started from event1" in nas(runner, "events", "--logs-dir", logs).output
     population = checkpoint.load(second)["strategy"]["population"]
     assert [(tuple(s), r) for s, r in population[:12]] == earlier  # primed, in log order
     trained = [t for t, _ in tokens_and_rewards(second)]
