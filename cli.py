@@ -214,6 +214,9 @@ def search(**options) -> None:
       nas search --dataset data.csv --controller-epochs 2 --samples-per-epoch 3
       nas search --resume                      # continue the highest event
       nas search --resume 3 --controller-epochs 20   # continue event 3, longer
+      nas search --dataset data.csv --time-budget 30m --patience 3
+      nas search --dataset data.csv --scheduler halving --samples-per-epoch 9
+      nas search --dataset data.csv --warm-start 3 --seed 1
       nas search --space cnn --dataset digits --max-layers 3
       nas search --space cell --dataset /usr/share/datasets/fashion-mnist --subset 2000
     """
