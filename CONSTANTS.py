@@ -325,3 +325,14 @@ PARETO_PLOT_FILE = "pareto.png"
 EXPORT_FORMATS = ("keras", "savedmodel", "tflite", "onnx")
 # The ONNX operator set `nas export --format onnx` writes.
 ONNX_OPSET = 15
+# --- Search budget: time limit, plateau stop, successive halving, warm start -------------
+# How children are scheduled: "full" trains every sampled child for --child-epochs;
+# "halving" trains all of an epoch's children briefly and promotes the best 1/eta of each
+# rung (successive halving) until the top ones reach --child-epochs.
+SCHEDULERS = ("full", "halving")
+DEFAULT_SCHEDULER = "full"
+# --eta: the factor between rungs (epochs grow and survivors shrink by it).
+HALVING_ETA = 3
+# A resumed search may also change its time limit and its patience (neither changes what
+# it samples).
+RESUME_MAY_CHANGE = (*RESUME_MAY_CHANGE, "time_budget", "patience")

@@ -52,10 +52,14 @@ def child_seed(config: SearchConfig, index: int) -> int:
 
 
 def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dataset,
-                config: SearchConfig, store: WeightStore | None) -> ChildOutcome:
+                config: SearchConfig, store: WeightStore | None,
+                start: dict | None = None) -> ChildOutcome:
     """Build `seq`, measure its cost (mlpnas.training.cost), inherit from `store` (one-shot),
     train, score on validation. A child over a hard limit (--max-params, --max-latency-ms)
     is not trained: it comes back failed, with the reason.
+
+    `start` = {"epochs": E, "weights": W}: train E epochs, continuing from weights W when
+    given (a successive-halving rung; the optimizer starts afresh).
 
     The search's epochs, batch size and learning rate apply unless the space's sequence
     chooses its own (`SearchSpace.training_options`); the epochs trained and the epoch
@@ -69,7 +73,10 @@ def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dat
     if skipped is not None:  # over a hard limit: measured, never trained
         return ChildOutcome(C.FAILED_CHILD_REWARD, skipped)
     inherited = store.load_into(child) if store is not None else 0
-    options = {"epochs": config.child_epochs, "batch_size": config.batch_size,
+    if start is not None and start.get("weights"):
+        child.model.set_weights(start["weights"])
+    epochs = config.child_epochs if start is None else int(start["epochs"])
+    options = {"epochs": epochs, "batch_size": config.batch_size,
                "learning_rate": config.learning_rate, **space.training_options(seq)}
     result = fit_evaluate(child.model, dataset.x_train, dataset.y_train, dataset.x_val,
                           dataset.y_val, seed=child_seed(config, index), **options)
