@@ -81,11 +81,26 @@ def _output_option(default: str, suffix: str = ".png"):
                              f"extension gets {suffix}.")
 
 
+def _duration(ctx, param, value):
+    """--time-budget: seconds from '90s', '30m', '2h', '1h30m' (None when not given)."""
+    from mlpnas.search.budget import parse_duration
+
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except NasError as exc:
+        raise click.BadParameter(str(exc).split(": ", 1)[-1]) from None
+
+
 EVENT_OPTION = click.option("--event", default=None,
                             help="Event number (or eventN, or a folder); default: the highest.")
 LOGS_OPTION = click.option("--logs-dir", default=C.LOGS_DIR, show_default=True,
                            type=click.Path(file_okay=False), help="Folder holding event<N>/.")
 POSITIVE = click.IntRange(min=1)
+COST_OPTION = click.option("--cost", type=click.Choice(list(C.COST_KEYS)), default=None,
+                           help="The cost of the front (default: the search's --objective "
+                                "cost, else params).")
 
 
 @click.group(cls=NasGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -134,6 +149,33 @@ def main() -> None:
               help="classification or regression of the label; auto: regression for a "
                    f"numeric label with more than {C.TASK_AUTO_MAX_CLASSES} distinct values "
                    "(see docs/regression.md).")
+@click.option("--objective", default=C.DEFAULT_OBJECTIVE, show_default=True,
+              callback=lambda ctx, param, value: _check_objective(value),
+              help="What to optimise: " + " | ".join(C.OBJECTIVES) + "; with a cost, a "
+                   "Pareto search of the validation score against latency (batch 1, this "
+                   "CPU) or parameters (docs/cost.md).")
+@click.option("--max-params", type=POSITIVE, default=None, metavar="N",
+              help="Hard limit: children with more parameters are logged, never trained.")
+@click.option("--max-latency-ms", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="MS", help="Hard limit: children slower than this at batch 1 on this "
+                                 "CPU are logged, never trained.")
+@click.option("--time-budget", default=None, metavar="DURATION", callback=_duration,
+              help="Stop starting children that would not finish within this wall time "
+                   "(90s, 30m, 2h, 1h30m); the search then finishes as usual.")
+@click.option("--patience", type=POSITIVE, default=None, metavar="N",
+              help="Stop once the best validation score has not improved for N "
+                   "controller epochs.")
+@click.option("--scheduler", type=click.Choice(list(C.SCHEDULERS)), default=C.DEFAULT_SCHEDULER,
+              show_default=True, help="full: every child trains --child-epochs; halving: "
+                                      "successive halving, the best 1/eta of each rung "
+                                      "train on (needs --no-one-shot).")
+@click.option("--eta", type=click.IntRange(min=2), default=C.HALVING_ETA, show_default=True,
+              help="Successive halving: epochs grow and survivors shrink by this factor.")
+@click.option("--warm-start", default=None, metavar="EVENT",
+              help="Prime the strategy with an earlier event's children (same data and "
+                   "space); architectures it scored are not trained again.")
+@click.option("--warm-start-retrain", is_flag=True, default=False,
+              help="With --warm-start: train architectures the earlier event scored again.")
 @LOGS_OPTION
 # --- image spaces ---
 @click.option("--space", type=click.Choice(list(SPACES)), default=C.DEFAULT_SPACE,
@@ -189,6 +231,9 @@ def search(**options) -> None:
       nas search --dataset data.csv --controller-epochs 2 --samples-per-epoch 3
       nas search --resume                      # continue the highest event
       nas search --resume 3 --controller-epochs 20   # continue event 3, longer
+      nas search --dataset data.csv --time-budget 30m --patience 3
+      nas search --dataset data.csv --scheduler halving --samples-per-epoch 9
+      nas search --dataset data.csv --warm-start 3 --seed 1
       nas search --space cnn --dataset digits --max-layers 3
       nas search --space cell --dataset /usr/share/datasets/fashion-mnist --subset 2000
     """
@@ -201,6 +246,11 @@ def search(**options) -> None:
     if resume is None:
         config = SearchConfig.from_options(
             with_space_defaults(options, _explicit_options(options)))
+        if config.warm_start:
+            from mlpnas.storage import resolve_event
+
+            config = config.with_changes(
+                warm_start=str(resolve_event(config.logs_dir, config.warm_start)))
     else:
         config, event_dir = resume_config(options["logs_dir"], resume, options,
                                           _explicit_options(options), _option_names())
@@ -236,6 +286,17 @@ def _replay(caught: list) -> None:
         _show_warning(w.message, w.category, w.filename, w.lineno)
 
 
+def _check_objective(value: str) -> str:
+    """An --objective value as given, or a one-line usage error."""
+    from mlpnas.strategies.objectives import parse_objective
+
+    try:
+        parse_objective(value)
+    except NasError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def _warn_unused_options(config) -> None:
     """One warning naming options that the chosen space ignores."""
     from mlpnas.spaces import reads_images
@@ -266,16 +327,21 @@ def _explicit_options(options: dict) -> set:
 
 
 def _print_summary(result, nas) -> None:
-    from mlpnas.analysis.summary import top_n
+    from mlpnas.analysis.summary import metric_name, row_score, top_n, yardstick
     from mlpnas.storage.events import load_event
-
-    from mlpnas.analysis.summary import metric_name, row_score, yardstick
 
     event = load_event(result.event_dir.parent, result.event_dir.name)
     click.echo(f"\nevent: {result.event_dir}")
+    if all(e.failed for e in event.entries):
+        skipped = sum(1 for e in event.entries if e.over_limit)
+        click.echo(f"no child trained ({skipped} of {len(event.entries)} over a hard limit, "
+                   "the rest failed): nothing to rank")
+        return
     click.echo(f"{metric_name(event)} ({yardstick(event)}):")
     for row in top_n(event, C.TOP_N):
         click.echo(f"  {row['rank']}. {row_score(row)}  {row['description']}")
+    if nas.objective.cost is not None:  # a Pareto search: its front too
+        _print_front(event, None, False)
     if result.test_accuracy is not None:
         test = "R^2" if nas.dataset.task == "regression" else "accuracy"
         click.echo(f"best child's test {test}: {result.test_accuracy:.4f} "
@@ -289,7 +355,11 @@ def _print_summary(result, nas) -> None:
 @EVENT_OPTION
 @LOGS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
-def top_n_command(n, event, logs_dir, as_json) -> None:
+@click.option("--pareto", is_flag=True,
+              help="List the Pareto front instead: every child that no other beats in both "
+                   "validation score and cost, cheapest first (N is then ignored).")
+@COST_OPTION
+def top_n_command(n, event, logs_dir, as_json, pareto, cost) -> None:
     """The N best architectures of an event, best first.
 
     \b
@@ -297,11 +367,16 @@ def top_n_command(n, event, logs_dir, as_json) -> None:
       nas top-n 5
       nas top-n 10 --event 3 --json
       nas top-n 5 --logs-dir ../shared/datasets/mlpnas-logs --event 1051
+      nas top-n --pareto                       # score against the search's cost
+      nas top-n --pareto --cost latency --json
     """
     from mlpnas.analysis.summary import event_title, metric_name, row_score, top_n, yardstick
     from mlpnas.storage.events import load_event
 
     ev = load_event(logs_dir, event)
+    if pareto:
+        _print_front(ev, cost, as_json)
+        return
     rows = top_n(ev, n)
     if as_json:
         _print_json(rows)
@@ -311,6 +386,23 @@ def top_n_command(n, event, logs_dir, as_json) -> None:
         pred = row.get("predicted_accuracy")
         extra = f"  (predicted {pred:.4f})" if pred is not None else ""
         click.echo(f"{row['rank']:>3}. {row_score(row)}{extra}  {row['description']}")
+
+
+def _print_front(ev, cost, as_json) -> None:
+    """The Pareto front of an event as a table or JSON."""
+    from mlpnas.analysis.fronts import pareto_rows
+    from mlpnas.analysis.summary import event_title
+
+    rows = pareto_rows(ev, cost)
+    if as_json:
+        _print_json(rows)
+        return
+    name = rows[0]["cost"]
+    click.echo(f"{event_title(ev)}; Pareto front of validation score against {name}, "
+               "cheapest first")
+    for row in rows:
+        click.echo(f"  {row['val_accuracy']:.4f}  {name} {row['cost_value']:<10g} "
+                   f"#{row['index']}  {row['description']}")
 
 
 @main.command("plot-accuracy")
@@ -331,6 +423,26 @@ def plot_accuracy_command(event, logs_dir, output) -> None:
 
     ev = load_event(logs_dir, event)
     click.echo(str(plot_accuracy(ev, output or ev.path / C.PLOT_ACCURACY_FILE)))
+
+
+@main.command("plot-pareto")
+@EVENT_OPTION
+@LOGS_OPTION
+@COST_OPTION
+@_output_option(f"<event>/{C.PARETO_PLOT_FILE}")
+def plot_pareto_command(event, logs_dir, cost, output) -> None:
+    """Plot validation score against a cost (log axis) with the Pareto front highlighted.
+
+    \b
+    Examples:
+      nas plot-pareto
+      nas plot-pareto --event 2 --cost latency --output front.png
+    """
+    from mlpnas.analysis.plots import plot_pareto
+    from mlpnas.storage.events import load_event
+
+    ev = load_event(logs_dir, event)
+    click.echo(str(plot_pareto(ev, output or ev.path / C.PARETO_PLOT_FILE, cost)))
 
 
 # --- analysis commands -----------------------------------------------------------------------
@@ -416,14 +528,23 @@ def analyze(event, logs_dir, output, as_json) -> None:
 @LOGS_OPTION
 @_output_option(f"<logs-dir>/{C.COMPARE_PLOT_FILE}")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def compare(events, logs_dir, output, as_json) -> None:
+@click.option("--pareto", is_flag=True,
+              help="Compare Pareto fronts instead: front size, best score, hypervolume (one "
+                   "reference point for all) and the cheapest child within "
+                   f"{C.PARETO_SCORE_TOLERANCE:g} of each event's best.")
+@COST_OPTION
+def compare(events, logs_dir, output, as_json, pareto, cost) -> None:
     """Running best and per-epoch mean of several events, in the order given.
 
     \b
     Examples:
       nas compare 1 2                 # e.g. RL against random
       nas compare 3 4 5 --json --output rl-vs-random.png
+      nas compare 1 2 --pareto --cost params   # accuracy-only against a Pareto search
     """
+    if pareto:
+        _compare_fronts(events, logs_dir, cost, as_json)
+        return
     from mlpnas.analysis.summary import compare_rows
     from mlpnas.storage.events import load_event
     from mlpnas.analysis.plots import plot_compare
@@ -443,6 +564,19 @@ def compare(events, logs_dir, output, as_json) -> None:
         return
     click.echo(compare_table(rows))
     click.echo(str(path))
+
+
+def _compare_fronts(events, logs_dir, cost, as_json) -> None:
+    """`nas compare --pareto`: the fronts of several events side by side."""
+    from mlpnas.analysis.fronts import front_summaries
+    from mlpnas.analysis.text import fronts_table
+    from mlpnas.storage.events import load_event
+
+    summary = front_summaries([load_event(logs_dir, e) for e in events], cost)
+    if as_json:
+        _print_json(summary)
+    else:
+        click.echo(fronts_table(summary))
 
 
 @main.command()
@@ -555,7 +689,12 @@ def events_command(logs_dir, as_json) -> None:
               help="With --ensemble K: K seeds of the --rank architecture instead.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False),
               help="The .keras file to write.")
-def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, output) -> None:
+@click.option("--format", "formats", type=click.Choice(list(C.EXPORT_FORMATS)), multiple=True,
+              help="Also write the network as a TensorFlow SavedModel (<name>_savedmodel/), "
+                   "TensorFlow Lite (<name>.tflite) or ONNX (<name>.onnx, needs the onnx "
+                   "extra); repeatable. The .keras file is always written (nas predict).")
+def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, output,
+                   formats) -> None:
     """Retrain an architecture from scratch on train + validation, report its test
     accuracy, and save it with its preprocessing (a .keras file for `nas predict`).
 
@@ -564,10 +703,12 @@ def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, o
       nas export --output model.keras
       nas export --event 3 --rank 2 --epochs 30 --output second.keras
       nas export --ensemble 3 --output ensemble.keras
+      nas export --format savedmodel --format tflite --output model.keras
     """
     from mlpnas.export import export_model
 
-    r = export_model(logs_dir, event, output, rank, epochs, ensemble, same_architecture)
+    r = export_model(logs_dir, event, output, rank, epochs, ensemble, same_architecture,
+                     formats or ("keras",))
     word = "accuracy" if r.test_metrics is None else "R^2"
     for m in r.members:
         click.echo(f"architecture: {m['description']} (validation {word} in the search "
@@ -590,6 +731,8 @@ def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, o
                    f"predicting the training mean: {describe_metrics(r.test_metrics['mean'])}):"
                    " the retrained model, in the label's units")
     click.echo(f"saved: {r.path}")
+    for extra in r.formats:
+        click.echo(f"saved: {extra} (the network alone: preprocessed float32 inputs)")
 
 
 @main.command("predict")

@@ -60,7 +60,7 @@ def top_n(event: Event, n: int = C.TOP_N) -> list[dict[str, Any]]:
         if entry.predicted_accuracy is not None:
             row["predicted_accuracy"] = entry.predicted_accuracy
         for key in ("params", "controller_epoch", "inherited_layers", "epochs", "best_epoch",
-                    "val_rmse", "val_mae", "val_r2"):
+                    "rung", "stopped_early", "val_rmse", "val_mae", "val_r2"):
             if key in entry.meta:
                 row[key] = entry.meta[key]
         rows.append(row)

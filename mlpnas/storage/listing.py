@@ -41,8 +41,13 @@ def summarize_event(number: int, path: Path) -> dict[str, Any]:
                        majority_rate=data.get("majority_rate"))
             if data.get("task") == "regression":
                 row.update(metric="R^2", mean_baseline=data.get("mean_baseline"))
+            if config.get("warm_start"):
+                row["warm_start"] = Path(str(config["warm_start"].get("event"))).name
         if (path / names.STATUS_FILE).exists():
-            row["status"] = _status(path, storage.read_json(path / names.STATUS_FILE))
+            status = storage.read_json(path / names.STATUS_FILE)
+            row["status"] = _status(path, status)
+            if status.get("stop_reason"):
+                row["stop_reason"] = str(status["stop_reason"])
         elif (path / names.CONFIG_FILE).exists():
             raise NasError(f"missing file: {path / names.STATUS_FILE}")
     except NasError as exc:
@@ -71,6 +76,8 @@ def format_events(rows: list[dict[str, Any]]) -> list[str]:
             best = f"R2 {best}"
             rate = "-" if not row.get("mean_baseline") else f"mean {row['mean_baseline']['r2']:.2f}"
         status = row["status"] + (f": {row['error']}" if row.get("error") else "")
+        status += f" ({row['stop_reason'].split(':')[0]})" if row.get("stop_reason") else ""
+        status += f", warm-started from {row['warm_start']}" if row.get("warm_start") else ""
         lines.append(f"{row['event']:>6}  {str(row['dataset'] or '-'):<18.18} "
                      f"{str(row['space'] or '-'):<6} {str(row['strategy'] or '-'):<9} "
                      f"{done + '/' + budget:>9}  {best:>8}  {rate:>8}  {status}")

@@ -8,10 +8,19 @@ from typing import Sequence
 import numpy as np
 
 import CONSTANTS as C
+from mlpnas.analysis.pareto import nsga_ranks
 from mlpnas.errors import NasError
 from mlpnas.spaces.base import SearchSpace
 from mlpnas.strategies.base import Strategy
+from mlpnas.strategies.objectives import score_of
 from mlpnas.strategies.random import RandomStrategy
+
+
+def plain_reward(reward) -> float | tuple:
+    """A reward as stored: a float, or a (score, cost) pair of floats."""
+    if isinstance(reward, (tuple, list)):
+        return tuple(float(v) for v in reward)
+    return float(reward)
 
 
 def alternatives(space: SearchSpace, seq: Sequence[int], position: int) -> list[int]:
@@ -23,10 +32,11 @@ def alternatives(space: SearchSpace, seq: Sequence[int], position: int) -> list[
 
 
 def neighbours(space: SearchSpace, seq: Sequence[int]) -> list[list[int]]:
-    """Every valid sequence that differs from `seq` in exactly one token."""
+    """Every valid sequence that differs from `seq` in exactly one token, and the space's
+    sequences one layer deeper or shallower."""
     seq = list(map(int, seq))
-    return [seq[:t] + [tok] + seq[t + 1:] for t in range(len(seq))
-            for tok in alternatives(space, seq, t)]
+    return ([seq[:t] + [tok] + seq[t + 1:] for t in range(len(seq))
+             for tok in alternatives(space, seq, t)] + space.depth_neighbours(seq))
 
 
 class EvolutionStrategy(Strategy):
@@ -35,8 +45,11 @@ class EvolutionStrategy(Strategy):
     The population holds the last P evaluated sequences. The first P sequences are
     uniformly random; after that each child comes from a tournament: draw S members
     (without replacement), take the one with the highest observed reward, and re-sample
-    one of its tokens among the valid alternatives (never the same value). Every told
-    child joins the population and the OLDEST member retires, whatever its reward.
+    one of its tokens among the valid alternatives (never the same value), or, as one
+    more choice beside the tokens, make it one layer deeper or shallower where the space
+    lists such neighbours (`depth_neighbours`: a depth that also sets the sequence's length
+    cannot change by one token). Every told child joins the population and the OLDEST
+    member retires, whatever its reward.
 
     Batches: `ask(m)` runs m tournaments on the population as it stands (the population
     as of the last `tell`), and `tell` then adds the m children in order, retiring one
@@ -46,6 +59,7 @@ class EvolutionStrategy(Strategy):
     """
 
     name = "evolution"
+    pareto_aware = True
 
     def __init__(self, space: SearchSpace, population: int = C.EVOLUTION_POPULATION,
                  sample_size: int = C.EVOLUTION_SAMPLE_SIZE, seed: int = C.SEED) -> None:
@@ -71,10 +85,21 @@ class EvolutionStrategy(Strategy):
         return seqs
 
     def tournament(self) -> list[int]:
-        """The best of S members drawn without replacement (ties: the older one)."""
+        """The best of S members drawn without replacement (ties: the older one).
+
+        With (score, cost) rewards "best" is NSGA-II's crowded comparison (Deb et al.
+        2002) over the whole population: the lower non-dominated front, then the larger
+        crowding distance. An over-limit child (worst score, infinite cost) is dominated
+        by every child within the limits, so it only wins a tournament of over-limit ones.
+        """
         k = min(self.sample_size, len(self.population))
         picks = np.sort(self.rng.choice(len(self.population), size=k, replace=False))
-        best = max(picks, key=lambda i: (self.population[i][1], -i))
+        rewards = [r for _, r in self.population]
+        if rewards and isinstance(rewards[0], tuple):
+            ranks = nsga_ranks(rewards)
+            best = min(picks, key=lambda i: (ranks[i], i))
+        else:
+            best = max(picks, key=lambda i: (self.population[i][1], -i))
         return list(self.population[best][0])
 
     def alternatives(self, seq: Sequence[int], position: int) -> list[int]:
@@ -82,24 +107,31 @@ class EvolutionStrategy(Strategy):
         return alternatives(self.space, seq, position)
 
     def mutate(self, seq: Sequence[int]) -> list[int]:
-        """`seq` with one token re-sampled among its valid alternatives."""
+        """`seq` with one token re-sampled among its valid alternatives, or (one more
+        choice beside the positions) made one layer deeper or shallower."""
         seq = list(map(int, seq))
         choices = {t: alts for t in range(len(seq)) if (alts := self.alternatives(seq, t))}
+        deeper_or_shallower = self.space.depth_neighbours(seq)
+        if deeper_or_shallower:
+            choices[len(seq)] = list(range(len(deeper_or_shallower)))
         if not choices:  # a space of one architecture: nothing to mutate
             return seq
         position = int(self.rng.choice(sorted(choices)))
-        seq[position] = int(self.rng.choice(choices[position]))
+        pick = int(self.rng.choice(choices[position]))
+        if position == len(seq):
+            return deeper_or_shallower[pick]
+        seq[position] = pick
         return seq
 
     def tell(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float],
              observed: tuple | None = None) -> dict:
         for seq, reward in zip(seqs, rewards):
-            self.population.append((list(map(int, seq)), float(reward)))
+            self.population.append((list(map(int, seq)), plain_reward(reward)))
             if len(self.population) > self.population_size:
                 self.population.popleft()  # aging: the oldest dies, not the worst
         self.pending = max(0, self.pending - len(seqs))
         stats = super().tell(seqs, rewards)
-        stats["population_best"] = max(r for _, r in self.population)
+        stats["population_best"] = max(score_of(r) for _, r in self.population)
         return stats
 
     def get_state(self) -> dict:
@@ -110,5 +142,5 @@ class EvolutionStrategy(Strategy):
     def set_state(self, state: dict) -> None:
         self.rng.bit_generator.state = state["rng"]
         self.random.set_state(state["random"])
-        self.population = deque((list(s), float(r)) for s, r in state["population"])
+        self.population = deque((list(s), plain_reward(r)) for s, r in state["population"])
         self.pending = int(state["pending"])
