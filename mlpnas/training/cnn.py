@@ -109,7 +109,8 @@ def head(maps: list, n_classes: int, keys: dict, kind: str = "gap"):
     if kind == "gap":
         return classifier(concat([keras.layers.GlobalAveragePooling2D()(m) for m in maps]),
                           n_classes, keys)
-    flat = [keras.layers.Flatten()(match_size(m, [min(s, C.IMAGE_DENSE_HEAD_SIDE)
+    side = C.IMAGE_DENSE_HEAD_SIDE
+    flat = [keras.layers.Flatten()(match_size(m, [math.ceil(s / math.ceil(s / side))
                                                   for s in m.shape[1:3]])) for m in maps]
     x = concat(flat)
     keys["head.dense"] = ("dense", int(x.shape[-1]), C.IMAGE_DENSE_HEAD_UNITS, "relu")

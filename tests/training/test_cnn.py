@@ -111,6 +111,9 @@ def test_the_dense_head_is_the_textbook_cnns_and_gap_is_global_pooling():
     # a larger final map is max-pooled down to 7x7 before it is flattened
     wide = build_cnn(space, space.encode([spec(filters=16)], head="dense"), (28, 28, 1), 10)
     assert wide.keys["head.dense"][1] == 7 * 7 * 16
+    digits = CNNSpace(max_length=1, input_shape=(8, 8, 1))
+    small = build_cnn(digits, digits.encode([spec(filters=16)], head="dense"), (8, 8, 1), 10)
+    assert small.keys["head.dense"][1] == 4 * 4 * 16  # 8x8 halved, not padded to 7x7
 
 
 def test_the_augment_choice_puts_shifts_or_flips_in_front():
