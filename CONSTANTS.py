@@ -304,6 +304,18 @@ TABULAR_EXPORT_ENSEMBLE = 3
 # Search space of `nas search` when --space is not given (tabular data and CSVs).
 DEFAULT_SPACE = "tabular"
 
+# --- Search budget: time limit, plateau stop, successive halving, warm start -------------
+# How children are scheduled: "full" trains every sampled child for --child-epochs;
+# "halving" trains all of an epoch's children briefly and promotes the best 1/eta of each
+# rung (successive halving) until the top ones reach --child-epochs.
+SCHEDULERS = ("full", "halving")
+DEFAULT_SCHEDULER = "full"
+# --eta: the factor between rungs (epochs grow and survivors shrink by it).
+HALVING_ETA = 3
+# A resumed search may also change its time limit and its patience (neither changes what
+# it samples).
+RESUME_MAY_CHANGE = (*RESUME_MAY_CHANGE, "time_budget", "patience")
+
 # --- Image children trained like CNNs (cnn and cell spaces) ------------------------------
 # Training choices of an image child, searched as tokens (docs/images.md). Adam's
 # learning rate; batch size; decoupled weight decay (AdamW, Keras' arithmetic).

@@ -81,6 +81,18 @@ def _output_option(default: str, suffix: str = ".png"):
                              f"extension gets {suffix}.")
 
 
+def _duration(ctx, param, value):
+    """--time-budget: seconds from '90s', '30m', '2h', '1h30m' (None when not given)."""
+    from mlpnas.search.budget import parse_duration
+
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except NasError as exc:
+        raise click.BadParameter(str(exc).split(": ", 1)[-1]) from None
+
+
 EVENT_OPTION = click.option("--event", default=None,
                             help="Event number (or eventN, or a folder); default: the highest.")
 LOGS_OPTION = click.option("--logs-dir", default=C.LOGS_DIR, show_default=True,
@@ -133,6 +145,23 @@ def main() -> None:
                    "(the tabular and image spaces train every child from scratch).")
 @click.option("--seed", type=int, default=C.SEED, show_default=True,
               help="Seed for the split, the controller and the children.")
+@click.option("--time-budget", default=None, metavar="DURATION", callback=_duration,
+              help="Stop starting children that would not finish within this wall time "
+                   "(90s, 30m, 2h, 1h30m); the search then finishes as usual.")
+@click.option("--patience", type=POSITIVE, default=None, metavar="N",
+              help="Stop once the best validation score has not improved for N "
+                   "controller epochs.")
+@click.option("--scheduler", type=click.Choice(list(C.SCHEDULERS)), default=C.DEFAULT_SCHEDULER,
+              show_default=True, help="full: every child trains --child-epochs; halving: "
+                                      "successive halving, the best 1/eta of each rung "
+                                      "train on (needs --no-one-shot).")
+@click.option("--eta", type=click.IntRange(min=2), default=C.HALVING_ETA, show_default=True,
+              help="Successive halving: epochs grow and survivors shrink by this factor.")
+@click.option("--warm-start", default=None, metavar="EVENT",
+              help="Prime the strategy with an earlier event's children (same data and "
+                   "space); architectures it scored are not trained again.")
+@click.option("--warm-start-retrain", is_flag=True, default=False,
+              help="With --warm-start: train architectures the earlier event scored again.")
 @LOGS_OPTION
 # --- image spaces ---
 @click.option("--space", type=click.Choice(list(SPACES)), default=C.DEFAULT_SPACE,
@@ -189,6 +218,9 @@ def search(**options) -> None:
       nas search --dataset data.csv --controller-epochs 2 --samples-per-epoch 3
       nas search --resume                      # continue the highest event
       nas search --resume 3 --controller-epochs 20   # continue event 3, longer
+      nas search --dataset data.csv --time-budget 30m --patience 3
+      nas search --dataset data.csv --scheduler halving --samples-per-epoch 9
+      nas search --dataset data.csv --warm-start 3 --seed 1
       nas search --space cnn --dataset digits --max-layers 3
       nas search --space cell --dataset /usr/share/datasets/fashion-mnist --subset 2000
     """
@@ -201,6 +233,11 @@ def search(**options) -> None:
     if resume is None:
         config = SearchConfig.from_options(
             with_space_defaults(options, _explicit_options(options)))
+        if config.warm_start:
+            from mlpnas.storage import resolve_event
+
+            config = config.with_changes(
+                warm_start=str(resolve_event(config.logs_dir, config.warm_start)))
     else:
         config, event_dir = resume_config(options["logs_dir"], resume, options,
                                           _explicit_options(options), _option_names())

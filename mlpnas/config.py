@@ -64,6 +64,14 @@ class SearchConfig:
     controller_target_kl: float = C.CONTROLLER_TARGET_KL
     controller_no_repeats: bool = C.CONTROLLER_NO_REPEATS
 
+    # --- budget: time limit, plateau stop, successive halving, warm start ---
+    time_budget: float | None = None  # seconds; stop starting children past it
+    patience: int | None = None  # controller epochs without a better best child
+    scheduler: str = C.DEFAULT_SCHEDULER
+    eta: int = C.HALVING_ETA
+    warm_start: str | None = None  # event folder whose children prime the strategy
+    warm_start_retrain: bool = False  # train architectures the warm-start event scored
+
 
     @property
     def budget(self) -> int:

@@ -15,18 +15,26 @@ from typing import Callable
 import numpy as np
 
 
-def fake_train_child(space, seq, index: int, dataset, config, store):
+def fake_train_child(space, seq, index: int, dataset, config, store, start=None):
     """A deterministic outcome from the sequence, the index and the weight store's content.
 
     No training: the accuracy is a fixed function of its inputs, so a store that was not
     restored exactly (after a resume) changes the rewards and everything after them.
+    With a `start` (a successive-halving rung) the score grows with the epochs trained
+    in all: the previous total is carried in the weights it continues from.
     """
     from mlpnas.training.child import ChildOutcome
 
     store_sum = sum(float(w[0].sum()) for w in store.weights.values()) if store else 0.0
     acc = (sum(seq) * 7 % 11) / 11 * 0.5 + (store_sum % 5) / 10 + index / 1000
     stored = {("dense", int(seq[0])): [np.full(2, float(index), "float32")]}
-    return ChildOutcome(float(acc), {"params": 1}, [np.array([index], "float32")], stored)
+    if start is None:
+        return ChildOutcome(float(acc), {"params": 1}, [np.array([index], "float32")], stored)
+    before = float(start["weights"][1][0]) if start.get("weights") else 0.0
+    total = before + int(start["epochs"])
+    acc = (sum(seq) * 7 % 11) / 11 * 0.5 + total / 100 + (index % 100_000) / 1000
+    return ChildOutcome(float(acc), {"params": 1, "epochs": int(start["epochs"])},
+                        [np.array([index], "float32"), np.array([total], "float32")], {})
 
 
 def no_test_score(space, tokens, dataset, weights) -> None:
@@ -45,13 +53,13 @@ class ScriptedTask:
         self.task, self.raises, self.hook = task, dict(raises or {}), hook
         self.calls = 0
 
-    def __call__(self, space, seq, index, dataset, config, store):
+    def __call__(self, space, seq, index, dataset, config, store, **start):
         self.calls += 1
         if self.hook is not None:
             self.hook(self.calls)
         if self.calls in self.raises:
             raise self.raises[self.calls]
-        return self.task(space, seq, index, dataset, config, store)
+        return self.task(space, seq, index, dataset, config, store, **start)
 
 
 class CrashingTask:
@@ -62,7 +70,7 @@ class CrashingTask:
                  task: Callable | None = None) -> None:
         self.crashes, self.marker_dir, self.task = dict(crashes), str(marker_dir), task
 
-    def __call__(self, space, seq, index, dataset, config, store):
+    def __call__(self, space, seq, index, dataset, config, store, **start):
         from mlpnas.training.executors import default_task
 
         for k in range(self.crashes.get(index, 0)):
@@ -70,4 +78,4 @@ class CrashingTask:
             if not marker.exists():
                 marker.touch()
                 os._exit(17)
-        return (self.task or default_task())(space, seq, index, dataset, config, store)
+        return (self.task or default_task())(space, seq, index, dataset, config, store, **start)

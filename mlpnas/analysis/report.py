@@ -84,7 +84,8 @@ def _summary(event: Event, status: dict) -> str:
          f"{setup['dataset']} / {setup['space']} / {setup['strategy']}"),
         ("children trained", len(ok)), ("children failed", len(event.entries) - len(ok)),
         ("budget", status.get("budget", "not recorded")),
-        ("status", status.get("status", "not recorded")),
+        ("status", status.get("status", "not recorded")
+         + (f"; stopped early, {status['stop_reason']}" if status.get("stop_reason") else "")),
         ("wall time (s)", "not recorded" if seconds is None else f"{float(seconds):.1f}")]) + _note(
         "The test accuracy is of the best child as it was trained in the search; "
         "`nas export` retrains that architecture from scratch, so its figure differs.")

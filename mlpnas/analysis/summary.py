@@ -59,7 +59,8 @@ def top_n(event: Event, n: int = C.TOP_N) -> list[dict[str, Any]]:
                "val_accuracy": entry.val_accuracy}
         if entry.predicted_accuracy is not None:
             row["predicted_accuracy"] = entry.predicted_accuracy
-        for key in ("params", "controller_epoch", "inherited_layers", "epochs", "best_epoch"):
+        for key in ("params", "controller_epoch", "inherited_layers", "epochs", "best_epoch",
+                    "rung", "stopped_early"):
             if key in entry.meta:
                 row[key] = entry.meta[key]
         rows.append(row)

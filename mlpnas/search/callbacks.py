@@ -19,6 +19,7 @@ import os
 from typing import Callable, Sequence
 
 import CONSTANTS as C
+from mlpnas.search.budget import eta_seconds
 from mlpnas.storage import LogEntry, names
 
 
@@ -82,7 +83,7 @@ class ProgressLine(Callback):
     def on_child_end(self, search, record: LogEntry) -> None:
         done, total = record.index + 1, search.config.budget
         elapsed = search.elapsed()
-        eta = elapsed / done * (total - done)
+        eta = eta_seconds(search.config, elapsed, elapsed / done * (total - done))
         best = best_accuracy(search)
         best = float("nan") if best is None else best
         score = f"FAILED ({record.error})" if record.failed else f"val_acc {record.val_accuracy:.4f}"
@@ -90,6 +91,10 @@ class ProgressLine(Callback):
         self.echo(f"[{done:>{len(str(total))}}/{total}] {described}  {score}  "
                   f"best {best:.4f}  elapsed {format_seconds(elapsed)}  "
                   f"eta {format_seconds(eta)}")
+
+    def on_search_end(self, search, status: str, extra: dict) -> None:
+        if extra.get("stop_reason"):
+            self.echo(f"stopped early ({extra['stop_reason']})")
 
 
 class StatusFile(Callback):

@@ -104,6 +104,10 @@ def _with_refs(state: dict, layers: LayerFiles) -> dict:
     pending = state.get("pending")
     if pending is not None and "store" in pending:
         out["pending"] = {**pending, "store": layers.store_refs(pending["store"])}
+    if pending is not None and "halving" in pending:  # rung survivors' own weights
+        rung = pending["halving"]
+        out["pending"] = {**out.get("pending", pending), "halving": {
+            **rung, "weights": {i: layers.ref(w) for i, w in rung["weights"].items()}}}
     if state.get("best") is not None:
         acc, index, weights = state["best"]
         out["best"] = (acc, index, layers.ref(weights))
@@ -131,6 +135,9 @@ def _resolve(event_dir: Path, state: dict) -> dict:
     state["store"] = store(state["store"])
     if state["pending"] is not None and "store" in state["pending"]:
         state["pending"]["store"] = store(state["pending"]["store"])
+    if state["pending"] is not None and "halving" in state["pending"]:
+        rung = state["pending"]["halving"]
+        rung["weights"] = {i: _read_layers(event_dir, w) for i, w in rung["weights"].items()}
     if state["best"] is not None:
         acc, index, weights = state["best"]
         state["best"] = (acc, index, _read_layers(event_dir, weights))

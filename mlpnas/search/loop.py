@@ -11,6 +11,11 @@ with the reason and gets the worst reward (0.0); the search goes on, and stops o
 `max_consecutive_failures` failures in a row. The test split is read once, at the end,
 to score the best child.
 
+A search may stop before its last epoch (--time-budget, --patience: mlpnas.search.budget)
+and still finishes cleanly; `--scheduler halving` runs each epoch as successive halving
+(mlpnas.search.schedule); `--warm-start` primes the strategy from an earlier event
+(mlpnas.search.warmstart).
+
 The whole state is checkpointed after every child and every epoch (mlpnas.search.checkpoint),
 so `resume=<event folder>` continues a killed or interrupted search exactly. The first
 Ctrl-C stops after the current child is logged; a second one stops at once.
@@ -33,7 +38,8 @@ import numpy as np
 
 import CONSTANTS as C
 from mlpnas import __version__
-from mlpnas.search import checkpoint
+from mlpnas.search import checkpoint, schedule, warmstart
+from mlpnas.search.budget import StopRules
 from mlpnas.search.callbacks import Callback, CallbackList, default_callbacks
 from mlpnas import storage
 from mlpnas.storage import LogEntry
@@ -106,6 +112,7 @@ class MLPNAS:
                  callbacks: Sequence[Callback] = ()) -> None:
         self.config = config or SearchConfig()
         screening.check_screening(self.config)
+        schedule.check_halving(self.config)
         seed_everything(self.config.seed)
         self.dataset = dataset or load_search_dataset(self.config)
         self.space = make_space(self.config.space, max_length=self.config.max_layers,
@@ -132,6 +139,8 @@ class MLPNAS:
         self._started = 0.0
         self._elapsed_before = 0.0  # seconds spent before a resume
         self._layer_files: checkpoint.LayerFiles | None = None  # see mlpnas.search.checkpoint
+        self.limits = StopRules(self.config)  # --time-budget, --patience (search.budget)
+        self._warm_known: dict = {}  # tokens -> score the --warm-start event logged
 
     @property
     def event_dir(self) -> Path | None:
@@ -154,7 +163,8 @@ class MLPNAS:
         return {"entries": self.entries, "epoch_stats": self.epoch_stats, "best": self._best,
                 "store": self.store.shared_state(), "strategy": self.strategy.get_state(),
                 "next_epoch": self._next_epoch, "pending": self._pending,
-                "elapsed_seconds": self.elapsed()}
+                "elapsed_seconds": self.elapsed(), "warm_known": self._warm_known,
+                "job_timing": self.limits.timing()}
 
     def set_state(self, state: dict) -> None:
         """Restore what get_state returned."""
@@ -166,6 +176,8 @@ class MLPNAS:
         self._next_epoch = int(state["next_epoch"])
         self._pending = state["pending"]
         self._elapsed_before = float(state.get("elapsed_seconds", 0.0))
+        self._warm_known = dict(state.get("warm_known") or {})
+        self.limits.restore(state.get("job_timing"))
 
     def _checkpoint(self) -> None:
         if self._layer_files is None:
@@ -216,9 +228,11 @@ class MLPNAS:
     # --- one child ----------------------------------------------------------------------------
 
     def _record_child(self, seq: list[int], epoch: int, predicted: float | None,
-                      result: ChildResult) -> float:
+                      result: ChildResult, extra: dict | None = None) -> float:
         """Log one child's result as it arrives (see mlpnas.training.executors), merge its weights,
-        tell the callbacks. A failed child gets the worst reward; the search goes on."""
+        tell the callbacks. A failed child gets the worst reward; the search goes on.
+        `extra` meta (a scheduler's) is logged too; a child it marks `stopped_early` never
+        becomes the best one."""
         index = result.index
         meta = {"layers": self.space.layer_strings(seq, self.dataset.n_classes),
                 "description": self.space.describe(seq, self.dataset.n_classes),
@@ -233,6 +247,8 @@ class MLPNAS:
             acc = outcome.val_accuracy
             meta.update(outcome.meta)
             self.store.merge(outcome.stored)
+        meta.update(extra or {})
+        if result.error is None and not meta.get("stopped_early"):
             if self._best is None or acc > self._best[0]:
                 self._best = (acc, index, outcome.weights)
         record = LogEntry(index, tuple(map(int, seq)), float(acc), predicted, meta)
@@ -254,8 +270,12 @@ class MLPNAS:
     def search(self) -> SearchResult:
         """Run (or resume) the whole search; the event folder is consistent at every child."""
         self._started = time.perf_counter()
+        warm = warmstart.prepare(self) if self._resume_dir is None else None
         self.executor.connect()  # a cluster that cannot be reached leaves no event behind
         self._open_event()
+        if warm is not None:
+            warm.prime(self)
+        self.limits.begin(self.elapsed())
         stop = None
         try:
             self.callbacks.on_search_begin(self)
@@ -263,9 +283,13 @@ class MLPNAS:
             with checkpoint.graceful_sigint("stopping after the current child is logged "
                                             "(send it again to stop at once)") as stop:
                 for epoch in range(self._next_epoch, self.config.controller_epochs):
-                    self._run_epoch(epoch, stop)
+                    if not self.limits.epoch_done(self.entries, epoch - 1):
+                        break
+                    if not self._run_epoch(epoch, stop):
+                        break
             test_acc = self._test_best()
-            self.callbacks.on_search_end(self, "finished", {"test_accuracy": test_acc})
+            reason = {"stop_reason": self.limits.reason} if self.limits.reason else {}
+            self.callbacks.on_search_end(self, "finished", {"test_accuracy": test_acc, **reason})
         except KeyboardInterrupt:
             self.callbacks.on_search_end(self, "interrupted", {})
             raise SearchInterrupted(
@@ -281,29 +305,39 @@ class MLPNAS:
         return SearchResult(self.event_dir, storage.read_log(self.event_dir / names.LOG_FILE),
                             index, acc, test_acc)
 
-    def _run_epoch(self, epoch: int, stop: checkpoint.StopRequest) -> None:
-        """Ask (or restore) the epoch's plan, train what is left of it, tell the rewards."""
+    def _run_epoch(self, epoch: int, stop: checkpoint.StopRequest) -> bool:
+        """Ask (or restore) the epoch's plan, train what is left of it, tell the rewards.
+        False when the time budget stopped it before its end."""
+        if self.config.scheduler == "halving":
+            return schedule.run_epoch(self, epoch, stop)
         # Predictions are made before any of these children trains (None without a
         # predictor), and may pick which ones train.
         plan = self._epoch_plan(epoch)
         rewards = [e.val_accuracy for e in self.entries[self._pending["first_index"]:]]
         todo = plan.train[len(rewards):]
+        epochs = self.config.child_epochs
+        if todo and not self.limits.may_start(self.elapsed(), epochs):
+            return False
         results = self.executor.run([plan.candidates[i] for i in todo],
                                     len(self.entries), self._epoch_store())
-        for i, result in zip(todo, results):
+        for n, (i, result) in enumerate(zip(todo, results), 1):
             rewards.append(self._record_child(plan.candidates[i], epoch,
                                               plan.prediction(i), result))
+            self.limits.job_done(self.elapsed(), epochs)
             self._check_failures()
             stop.check()
+            if n < len(todo) and not self.limits.may_start(self.elapsed(), epochs):
+                return False
         self._finish_epoch(epoch, plan, rewards)
+        return True
 
     # --- screening and predictor quality ------------------------------------------------------
 
     def _plan_epoch(self, epoch: int) -> screening.EpochPlan:
         """This epoch's candidates and which of them to train (mlpnas.strategies.screening)."""
-        known: dict = {}
+        known: dict = {} if self.config.warm_start_retrain else dict(self._warm_known)
         for entry in self.entries:
-            if not entry.failed:
+            if not entry.failed and not entry.meta.get("stopped_early"):
                 known.setdefault(entry.tokens, entry.val_accuracy)
         return screening.plan_epoch(self.strategy, self.config, epoch, known)
 
@@ -345,9 +379,11 @@ class MLPNAS:
         snapshot.set_state(self._pending["store"])
         return snapshot
 
-    def _finish_epoch(self, epoch: int, plan: screening.EpochPlan, rewards: list) -> None:
-        """Tell the rewards, record the epoch's statistics, checkpoint the new state."""
-        stats = self.strategy.tell(**plan.feedback(rewards))
+    def _finish_epoch(self, epoch: int, plan: screening.EpochPlan, rewards: list,
+                      feedback: dict | None = None) -> None:
+        """Tell the rewards (or a scheduler's `feedback`), record the epoch's statistics,
+        checkpoint the new state."""
+        stats = self.strategy.tell(**(feedback or plan.feedback(rewards)))
         self.epoch_stats.append({"epoch": epoch, **{k: float(v) for k, v in stats.items()},
                                  **self._screening_stats(plan, epoch)})
         self._pending, self._next_epoch = None, epoch + 1

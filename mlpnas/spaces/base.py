@@ -24,6 +24,9 @@ class SearchSpace(ABC):
     # Steps a uniform sampler draws uniformly among the valid tokens instead of in
     # proportion to their completions (e.g. a depth choice, so depths are explored equally).
     uniform_steps: tuple = ()
+    # True where sequences end with a stop token, so that deep sequences far outnumber
+    # shallow ones: samplers then draw a depth uniformly first (mlpnas.spaces.counting).
+    even_depths: bool = False
 
     @abstractmethod
     def valid_next(self, prefix: Sequence[int]) -> np.ndarray:
@@ -36,6 +39,18 @@ class SearchSpace(ABC):
     @abstractmethod
     def decode(self, seq: Sequence[int], n_classes: int | None = None) -> list:
         """Human-readable layers for a sequence."""
+
+    def depth_increment(self, token: int) -> int:
+        """1 when `token` adds a layer to the depth samplers spread evenly, else 0."""
+        return 0
+
+    def depth_neighbours(self, seq: Sequence[int]) -> list[list[int]]:
+        """Valid sequences one layer deeper or shallower than `seq` (for mutations).
+
+        Empty for spaces of fixed depth; a one-token change cannot change a depth in a
+        space whose depth also fixes the sequence's length, so those spaces list these.
+        """
+        return []
 
     def state_key(self, prefix: Sequence[int]) -> Any:
         """What of a prefix decides its valid completions (for memoised counting)."""

@@ -21,6 +21,7 @@ class MLPSpace(SearchSpace):
     """
 
     name = "mlp"
+    even_depths = True  # the output token stops a sequence: spread depths evenly
 
     def __init__(
         self,
@@ -53,6 +54,21 @@ class MLPSpace(SearchSpace):
     def is_dense(self, token: int) -> bool:
         """True for a hidden dense-layer token."""
         return 1 <= int(token) <= self.n_dense
+
+    def depth_increment(self, token: int) -> int:
+        """Each dense layer adds one to the depth."""
+        return int(self.is_dense(token))
+
+    def depth_neighbours(self, seq: Sequence[int]) -> list[list[int]]:
+        """A copy of the last dense layer added before the output, or that layer removed."""
+        seq = list(map(int, seq))
+        dense = [i for i, t in enumerate(seq) if self.is_dense(t)]
+        out = [seq[:-1] + [seq[dense[-1]], seq[-1]]]
+        if len(dense) > 1:
+            last = dense[-1]
+            tail = seq[last + 1:]
+            out.append(seq[:last] + (tail[1:] if tail[0] == self.dropout_id else tail))
+        return [s for s in out if self.is_valid(s)]
 
     def state_key(self, prefix: Sequence[int]) -> Any:
         """Completions depend only on the length and on the last token's kind."""

@@ -180,6 +180,19 @@ class TabularSpace(SearchSpace):
         return ([("depth", len(layers))] + [("units", u) for u, _ in layers]
                 + [("dropout", r) for _, r in layers] + list(training.items()))
 
+    def depth_neighbours(self, seq: Sequence[int]) -> list[list[int]]:
+        """One depth up (repeating the last layer) and one down (dropping the last layer)."""
+        layers, training = self.parse(seq)
+        named = {k.replace(" ", "_"): v for k, v in training.items()}
+        depths = sorted(self.depths)
+        at = depths.index(len(layers))
+        out = []
+        if at + 1 < len(depths):
+            out.append(self.encode(layers + [layers[-1]] * (depths[at + 1] - len(layers)), **named))
+        if at > 0:
+            out.append(self.encode(layers[:depths[at - 1]], **named))
+        return out
+
     def training_options(self, seq: Sequence[int]) -> dict[str, Any]:
         """How a child of `seq` is trained (the trainer's keyword arguments; the epoch cap
         is the search's --child-epochs)."""

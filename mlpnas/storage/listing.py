@@ -39,8 +39,13 @@ def summarize_event(number: int, path: Path) -> dict[str, Any]:
             row.update(dataset=data.get("name"), space=config.get("space"),
                        strategy=config.get("strategy"), budget=config.get("budget"),
                        majority_rate=data.get("majority_rate"))
+            if config.get("warm_start"):
+                row["warm_start"] = Path(str(config["warm_start"].get("event"))).name
         if (path / names.STATUS_FILE).exists():
-            row["status"] = _status(path, storage.read_json(path / names.STATUS_FILE))
+            status = storage.read_json(path / names.STATUS_FILE)
+            row["status"] = _status(path, status)
+            if status.get("stop_reason"):
+                row["stop_reason"] = str(status["stop_reason"])
         elif (path / names.CONFIG_FILE).exists():
             raise NasError(f"missing file: {path / names.STATUS_FILE}")
     except NasError as exc:
@@ -64,6 +69,8 @@ def format_events(rows: list[dict[str, Any]]) -> list[str]:
         best = "-" if row["best_val_accuracy"] is None else f"{row['best_val_accuracy']:.4f}"
         rate = "-" if row["majority_rate"] is None else f"{row['majority_rate']:.4f}"
         status = row["status"] + (f": {row['error']}" if row.get("error") else "")
+        status += f" ({row['stop_reason'].split(':')[0]})" if row.get("stop_reason") else ""
+        status += f", warm-started from {row['warm_start']}" if row.get("warm_start") else ""
         lines.append(f"{row['event']:>6}  {str(row['dataset'] or '-'):<18.18} "
                      f"{str(row['space'] or '-'):<6} {str(row['strategy'] or '-'):<9} "
                      f"{done + '/' + budget:>9}  {best:>8}  {rate:>8}  {status}")

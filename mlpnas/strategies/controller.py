@@ -19,6 +19,10 @@ An entropy bonus keeps the policy from collapsing early (ENAS, Pham et al. 2018)
 
 Invalid tokens are masked out of the softmax (logits set to -inf) both when sampling and
 when computing log-probabilities for the update, so sampling never rejects and retries.
+In a space with `even_depths` (the MLPNAS vocabulary, where a stop token ends a sequence)
+a fixed log-prior is added to the logits, the log of the random strategy's next-token
+weights (mlpnas.spaces.counting): the untrained policy then spreads depths evenly, as
+random search does, instead of nearly always reaching the maximum length.
 Sampling uses the controller's own seeded numpy Generator.
 
 Accuracy predictor (optional, `use_predictor`): a separate network (its own embedding,
@@ -46,6 +50,7 @@ import numpy as np
 
 import CONSTANTS as C
 from mlpnas.spaces.base import SearchSpace
+from mlpnas.spaces.counting import SequenceCounter
 from mlpnas.training.tf_setup import import_tf
 
 tf, keras = import_tf()
@@ -167,6 +172,8 @@ class Controller:
         self.cfg = cfg or ControllerConfig()
         self.rng = np.random.default_rng(seed)
         self.skips = space.skip_anchors()  # skip step -> anchor step of the earlier layer
+        self.counter = SequenceCounter(space) if space.even_depths else None
+        self._priors: dict = {}
         self.net = self._policy(seed)
         self._init_predictor(seed)
         self.optimizer = keras.optimizers.Adam(self.cfg.learning_rate,
@@ -203,9 +210,24 @@ class Controller:
 
     # --- sampling ------------------------------------------------------------------------
 
-    def _masked_probs(self, logits: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    def prior(self, prefix: Sequence[int]) -> np.ndarray:
+        """Fixed log-prior added to the logits after `prefix` (zeros without even depths)."""
+        if self.counter is None:
+            return np.zeros(self.space.vocab_size + 1, dtype="float32")
+        key = self.space.state_key(tuple(prefix))
+        if key not in self._priors:
+            out = np.zeros(self.space.vocab_size + 1, dtype="float32")
+            toks = np.flatnonzero(self.space.valid_next(prefix))
+            if len(toks):
+                w = self.counter.next_weights(tuple(map(int, prefix)), toks)
+                out[toks] = np.log(np.maximum(w, 1e-300) / w.max())
+            self._priors[key] = out
+        return self._priors[key]
+
+    def _masked_probs(self, logits: np.ndarray, masks: np.ndarray,
+                      priors: np.ndarray | float = 0.0) -> np.ndarray:
         """Softmax over valid tokens only (float64, rows sum to 1)."""
-        z = np.where(masks, logits.astype("float64") / self.cfg.temperature, -np.inf)
+        z = np.where(masks, logits.astype("float64") / self.cfg.temperature + priors, -np.inf)
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)
@@ -248,7 +270,8 @@ class Controller:
             hiddens.append(hidden)
             logits = self._skip_step_logits(t, hiddens) if t in self.skips else logits.numpy()
             masks = np.stack([self.space.valid_next(seqs[i]) for i in live])
-            probs = self._masked_probs(logits[live], masks)
+            priors = np.stack([self.prior(seqs[i]) for i in live])
+            probs = self._masked_probs(logits[live], masks, priors)
             for row, i in enumerate(live):
                 tok = int(self.rng.choice(len(probs[row]), p=probs[row]))
                 seqs[i].append(tok)
@@ -284,25 +307,27 @@ class Controller:
     # --- log-probabilities and the update ---------------------------------------------------
 
     def _batch(self, seqs: Sequence[Sequence[int]]):
-        """Padded inputs, actions, step mask and validity masks for teacher forcing."""
+        """Padded inputs, actions, step mask, validity masks and log-priors for teacher forcing."""
         m, T = len(seqs), self.space.max_length
         actions = np.zeros((m, T), dtype="int32")
         inputs = np.zeros((m, T), dtype="int32")
         step_mask = np.zeros((m, T), dtype="float32")
         valid = np.ones((m, T, self.space.vocab_size + 1), dtype=bool)
+        prior = np.zeros((m, T, self.space.vocab_size + 1), dtype="float32")
         for i, seq in enumerate(seqs):
             for t, tok in enumerate(seq):
                 actions[i, t] = tok
                 inputs[i, t] = seq[t - 1] if t else 0
                 step_mask[i, t] = 1.0
                 valid[i, t] = self.space.valid_next(seq[:t])
-        return inputs, actions, step_mask, valid
+                prior[i, t] = self.prior(seq[:t])
+        return inputs, actions, step_mask, valid, prior
 
-    def _log_probs(self, inputs, actions, valid):
+    def _log_probs(self, inputs, actions, valid, prior):
         """Per-step log pi(a_t | a_<t) and entropies under the masked softmax."""
         logits, hiddens = self.net.unroll(inputs)
         logits = self._with_skip_logits(logits, hiddens)
-        logits = tf.where(valid, logits / self.cfg.temperature, _NEG)
+        logits = tf.where(valid, logits / self.cfg.temperature + prior, _NEG)
         logp_all = tf.nn.log_softmax(logits, axis=-1)
         logp = tf.reduce_sum(tf.one_hot(actions, logits.shape[-1]) * logp_all, axis=-1)
         probs = tf.exp(logp_all)
@@ -311,8 +336,8 @@ class Controller:
 
     def _step_log_probs(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
         """log pi(a_t | a_<t) of every step (batch, T); 0 past each sequence's end."""
-        inputs, actions, step_mask, valid = self._batch(seqs)
-        logp, _, _ = self._forward(inputs, actions, valid)
+        inputs, actions, step_mask, valid, prior = self._batch(seqs)
+        logp, _, _ = self._forward(inputs, actions, valid, prior)
         return logp.numpy() * step_mask
 
     def sequence_log_prob(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
@@ -354,7 +379,7 @@ class Controller:
             adv[i, :T] = seq_adv[i] * self.cfg.loss_alpha ** np.arange(T - 1, -1, -1)
         return adv
 
-    def _gradient_impl(self, inputs, actions, step_mask, valid, adv, old_logp):
+    def _gradient_impl(self, inputs, actions, step_mask, valid, prior, adv, old_logp):
         """Gradient of the clipped surrogate: (loss, entropy, KL from pi_old, gradients).
 
         The ratio pi/pi_old is 1 on the first step, where the surrogate's gradient is the
@@ -362,7 +387,7 @@ class Controller:
         """
         eps = self.cfg.clip_ratio
         with tf.GradientTape() as tape:
-            logp, entropy, _ = self._log_probs(inputs, actions, valid)
+            logp, entropy, _ = self._log_probs(inputs, actions, valid, prior)
             log_ratio = (logp - old_logp) * step_mask
             ratio = tf.exp(log_ratio)
             surrogate = ratio * adv
@@ -383,13 +408,14 @@ class Controller:
         Up to `train_steps` steps on the batch; after the first, a step is taken only while
         the KL divergence from the sampling policy stays below `target_kl`.
         """
-        inputs, actions, step_mask, valid = self._batch(seqs)
+        inputs, actions, step_mask, valid, prior = self._batch(seqs)
         adv = self.advantages(seqs, rewards)
         old_logp = self._step_log_probs(seqs).astype("float32")
         steps = 0
         policy_loss = entropy = 0.0
         for _ in range(max(1, self.cfg.train_steps)):
-            pl, ent, kl, grads = self._gradient(inputs, actions, step_mask, valid, adv, old_logp)
+            pl, ent, kl, grads = self._gradient(inputs, actions, step_mask, valid, prior, adv,
+                                                old_logp)
             if steps and float(kl) > self.cfg.target_kl:
                 break  # already as far from the sampling policy as allowed
             self._apply(grads)

@@ -23,10 +23,11 @@ def alternatives(space: SearchSpace, seq: Sequence[int], position: int) -> list[
 
 
 def neighbours(space: SearchSpace, seq: Sequence[int]) -> list[list[int]]:
-    """Every valid sequence that differs from `seq` in exactly one token."""
+    """Every valid sequence that differs from `seq` in exactly one token, and the space's
+    sequences one layer deeper or shallower."""
     seq = list(map(int, seq))
-    return [seq[:t] + [tok] + seq[t + 1:] for t in range(len(seq))
-            for tok in alternatives(space, seq, t)]
+    return ([seq[:t] + [tok] + seq[t + 1:] for t in range(len(seq))
+             for tok in alternatives(space, seq, t)] + space.depth_neighbours(seq))
 
 
 class EvolutionStrategy(Strategy):
@@ -35,8 +36,11 @@ class EvolutionStrategy(Strategy):
     The population holds the last P evaluated sequences. The first P sequences are
     uniformly random; after that each child comes from a tournament: draw S members
     (without replacement), take the one with the highest observed reward, and re-sample
-    one of its tokens among the valid alternatives (never the same value). Every told
-    child joins the population and the OLDEST member retires, whatever its reward.
+    one of its tokens among the valid alternatives (never the same value), or, as one
+    more choice beside the tokens, make it one layer deeper or shallower where the space
+    lists such neighbours (`depth_neighbours`: a depth that also sets the sequence's length
+    cannot change by one token). Every told child joins the population and the OLDEST
+    member retires, whatever its reward.
 
     Batches: `ask(m)` runs m tournaments on the population as it stands (the population
     as of the last `tell`), and `tell` then adds the m children in order, retiring one
@@ -82,13 +86,20 @@ class EvolutionStrategy(Strategy):
         return alternatives(self.space, seq, position)
 
     def mutate(self, seq: Sequence[int]) -> list[int]:
-        """`seq` with one token re-sampled among its valid alternatives."""
+        """`seq` with one token re-sampled among its valid alternatives, or (one more
+        choice beside the positions) made one layer deeper or shallower."""
         seq = list(map(int, seq))
         choices = {t: alts for t in range(len(seq)) if (alts := self.alternatives(seq, t))}
+        deeper_or_shallower = self.space.depth_neighbours(seq)
+        if deeper_or_shallower:
+            choices[len(seq)] = list(range(len(deeper_or_shallower)))
         if not choices:  # a space of one architecture: nothing to mutate
             return seq
         position = int(self.rng.choice(sorted(choices)))
-        seq[position] = int(self.rng.choice(choices[position]))
+        pick = int(self.rng.choice(choices[position]))
+        if position == len(seq):
+            return deeper_or_shallower[pick]
+        seq[position] = pick
         return seq
 
     def tell(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float],

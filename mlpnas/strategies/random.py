@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 import CONSTANTS as C
-from mlpnas.errors import NasError
 from mlpnas.spaces.base import SearchSpace
+from mlpnas.spaces.counting import SequenceCounter
 from mlpnas.strategies.base import Strategy
 
 
@@ -16,7 +16,9 @@ class RandomStrategy(Strategy):
 
     Each next token is drawn with probability proportional to the number of valid
     completions through it, so every complete sequence is equally likely; except at the
-    space's `uniform_steps` (e.g. a depth), where each valid token is equally likely.
+    space's `uniform_steps` (e.g. a depth), where each valid token is equally likely, and
+    in spaces with `even_depths`, where a depth is uniform first and a sequence of that
+    depth uniform next (mlpnas.spaces.counting).
     """
 
     name = "random"
@@ -24,28 +26,18 @@ class RandomStrategy(Strategy):
     def __init__(self, space: SearchSpace, seed: int = C.SEED) -> None:
         self.space = space
         self.rng = np.random.default_rng(seed)
-        self._memo: dict = {}
+        self.counter = SequenceCounter(space)
 
     def completions(self, prefix: tuple) -> int:
         """Number of complete valid sequences that start with `prefix` (memoised by state)."""
-        key = self.space.state_key(prefix)
-        if key not in self._memo:
-            if self.space.is_complete(prefix):
-                self._memo[key] = 1
-            else:
-                toks = np.flatnonzero(self.space.valid_next(prefix))
-                self._memo[key] = sum(self.completions(prefix + (int(t),)) for t in toks)
-        return self._memo[key]
+        return self.counter.completions(prefix)
 
     def sample_one(self) -> list[int]:
         """One uniformly drawn valid sequence."""
         prefix: tuple = ()
         while not self.space.is_complete(prefix):
             toks = np.flatnonzero(self.space.valid_next(prefix))
-            if len(toks) == 0:
-                raise NasError(f"search space {self.space.name} has a dead end at {list(prefix)}")
-            weights = (np.ones(len(toks)) if len(prefix) in self.space.uniform_steps else
-                       np.array([self.completions(prefix + (int(t),)) for t in toks], float))
+            weights = self.counter.next_weights(prefix, toks)
             prefix += (int(self.rng.choice(toks, p=weights / weights.sum())),)
         return list(prefix)
 

@@ -190,7 +190,8 @@ def plan_epoch(strategy: Any, config: Any, epoch: int, known: dict[Seq, float]) 
     screened = is_screened(config, epoch)
     candidates = strategy.ask(m * config.screen if screened else m)
     predicted = strategy.predict(candidates)
-    if config.screen <= 1 and not getattr(config, "one_shot", False):
+    warm = getattr(config, "warm_start", None) and not getattr(config, "warm_start_retrain", 0)
+    if config.screen <= 1 and not getattr(config, "one_shot", False) and not warm:
         return EpochPlan(candidates, predicted, list(range(len(candidates))))
     new, reused = _distinct_new(candidates, known)
     if not screened:

@@ -51,8 +51,12 @@ def child_seed(config: SearchConfig, index: int) -> int:
 
 
 def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dataset,
-                config: SearchConfig, store: WeightStore | None) -> ChildOutcome:
+                config: SearchConfig, store: WeightStore | None,
+                start: dict | None = None) -> ChildOutcome:
     """Build `seq`, inherit from `store` (one-shot), train, score on validation.
+
+    `start` = {"epochs": E, "weights": W}: train E epochs, continuing from weights W when
+    given (a successive-halving rung; the optimizer starts afresh).
 
     The search's epochs, batch size and learning rate apply unless the space's sequence
     chooses its own (`SearchSpace.training_options`); the epochs trained and the epoch
@@ -62,7 +66,10 @@ def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dat
                 full_reset=index > 0 and index % C.FULL_RESET_EVERY == 0)
     child = build_model(space, seq, dataset, augment=config.augment)
     inherited = store.load_into(child) if store is not None else 0
-    options = {"epochs": config.child_epochs, "batch_size": config.batch_size,
+    if start is not None and start.get("weights"):
+        child.model.set_weights(start["weights"])
+    epochs = config.child_epochs if start is None else int(start["epochs"])
+    options = {"epochs": epochs, "batch_size": config.batch_size,
                "learning_rate": config.learning_rate, **space.training_options(seq)}
     result = fit_evaluate(child.model, dataset.x_train, dataset.y_train, dataset.x_val,
                           dataset.y_val, seed=child_seed(config, index), **options)

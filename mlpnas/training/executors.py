@@ -13,6 +13,10 @@ and the snapshot, never on which worker ran it or when: the search is reproducib
 a given seed and N. The serial executor (the default) keeps MLPNAS' own rule instead:
 each child starts from the store with every earlier child merged in.
 
+A child may come with a `start` ({"epochs": extra epochs, "weights": its own trained
+weights}): it then continues from those weights (successive halving, mlpnas.search.schedule);
+the task gets it as its `start` keyword argument, and only then.
+
 A worker or task that dies (killed process, lost node) costs the child one attempt; it
 is retried once, then recorded as failed, and the search goes on. A child whose own
 training fails (non-finite loss...) is not retried: it would fail again.
@@ -84,8 +88,9 @@ class ChildExecutor(ABC):
 
     @abstractmethod
     def run(self, seqs: Sequence[Sequence[int]], first_index: int,
-            store) -> Iterator[ChildResult]:
-        """Train `seqs` (indices first_index, first_index+1, ...) starting from `store`."""
+            store, starts: Sequence[dict | None] | None = None) -> Iterator[ChildResult]:
+        """Train `seqs` (indices first_index, first_index+1, ...) starting from `store`
+        (`starts[k]`: where child k continues from, see the module doc)."""
 
     def connect(self) -> None:  # noqa: B027  (an optional hook: only Ray has a cluster to join)
         """Reach what runs the children before the search opens its event folder."""
@@ -105,13 +110,14 @@ class SerialExecutor(ChildExecutor):
 
     epoch_snapshot = False
 
-    def run(self, seqs, first_index, store):
+    def run(self, seqs, first_index, store, starts=None):
         task = self.task or default_task()
         for k, seq in enumerate(seqs):
             index = first_index + k
             start = time.perf_counter()
             try:
-                outcome = task(self.space, seq, index, self.dataset, self.config, store)
+                outcome = task(self.space, seq, index, self.dataset, self.config, store,
+                               **_start_kw(starts, k))
             except Exception as exc:  # one bad child must not end a long search
                 result = _failed(index, exc)
             else:
@@ -157,15 +163,23 @@ def _store_from(state: dict | None):
     return store
 
 
-def run_task(task: Callable, space, seq, index: int, dataset, config, state: dict | None):
+def _start_kw(starts: Sequence | None, k: int) -> dict:
+    """The task's keyword arguments for child k: {"start": ...} only when it has one."""
+    start = starts[k] if starts is not None else None
+    return {} if start is None else {"start": start}
+
+
+def run_task(task: Callable, space, seq, index: int, dataset, config, state: dict | None,
+             start: dict | None = None):
     """Train one child from a store snapshot; ("ok", outcome) or ("error", failed result)."""
     try:
-        return "ok", task(space, seq, index, dataset, config, _store_from(state))
+        return "ok", task(space, seq, index, dataset, config, _store_from(state),
+                          **_start_kw([start], 0))
     except Exception as exc:  # the child's own failure: reported, not retried
         return "error", _failed(index, exc)
 
 
-def _process_work(seq, index: int, snapshot: str | None):
+def _process_work(seq, index: int, snapshot: str | None, start: dict | None = None):
     """Process-pool job: the snapshot is a file, read once per worker per epoch."""
     path, state = _WORKER["snapshot"]
     if snapshot is not None and path != snapshot:
@@ -173,7 +187,7 @@ def _process_work(seq, index: int, snapshot: str | None):
             state = pickle.load(fh)
         _WORKER["snapshot"] = (snapshot, state)
     return run_task(_WORKER["task"], _WORKER["space"], seq, index, _WORKER["dataset"],
-                    _WORKER["config"], state if snapshot is not None else None)
+                    _WORKER["config"], state if snapshot is not None else None, start)
 
 
 def _to_result(index: int, payload, attempts: int) -> ChildResult:
@@ -252,6 +266,7 @@ class ProcessExecutor(ChildExecutor):
         self.threads = max(1, (os.cpu_count() or 1) // self.workers)
         self._pool: list[_Worker] = []
         self._tmp: Path | None = None  # snapshot files, made on first use
+        self._starts: dict = {}  # index -> start of the children being run
         self._epoch = 0
 
     def _spawn(self, count: int = 1) -> list[_Worker]:
@@ -280,9 +295,11 @@ class ProcessExecutor(ChildExecutor):
             pickle.dump(store.get_state(), fh, protocol=pickle.HIGHEST_PROTOCOL)
         return str(path)
 
-    def run(self, seqs, first_index, store):
+    def run(self, seqs, first_index, store, starts=None):
         self._pool += self._spawn(self.workers - len(self._pool))
         snapshot = self._publish(store)
+        self._starts = {first_index + k: _start_kw(starts, k).get("start")
+                        for k in range(len(seqs))}
         waiting = [(first_index + k, list(map(int, seq))) for k, seq in enumerate(seqs)]
         attempts = {index: 1 for index, _ in waiting}
         done: dict = {}
@@ -300,7 +317,8 @@ class ProcessExecutor(ChildExecutor):
                     worker = self._pool[k] = self._spawn()[0]
                 worker.job = waiting.pop(0)
                 try:
-                    worker.conn.send((worker.job[1], worker.job[0], snapshot))
+                    worker.conn.send((worker.job[1], worker.job[0], snapshot,
+                                      self._starts.get(worker.job[0])))
                 except OSError:  # died just now: _collect sees it and requeues the child
                     pass
 
@@ -343,13 +361,13 @@ class ProcessExecutor(ChildExecutor):
 
 # --- Ray --------------------------------------------------------------------------------------
 
-def _ray_work(task, space, seq, index, dataset, config, state):
+def _ray_work(task, space, seq, index, dataset, config, state, start=None):
     """Ray task body: one CPU, so one TensorFlow thread."""
     limit_threads(1)
     from mlpnas.training.tf_setup import seed_everything
 
     seed_everything(config.seed)
-    return run_task(task or default_task(), space, seq, index, dataset, config, state)
+    return run_task(task or default_task(), space, seq, index, dataset, config, state, start)
 
 
 class RayExecutor(ChildExecutor):
@@ -394,11 +412,11 @@ class RayExecutor(ChildExecutor):
         self._data = ray.put(self.dataset)  # once per search
         self._task = ray.put(self.task)
 
-    def _submit(self, seq, index: int, state_ref):
+    def _submit(self, seq, index: int, state_ref, start=None):
         return self._remote.remote(self._task, self.space, seq, index, self._data,
-                                   self.config, state_ref)
+                                   self.config, state_ref, start)
 
-    def run(self, seqs, first_index, store):
+    def run(self, seqs, first_index, store, starts=None):
         ray = self.ray
         self.connect()
         state_ref = ray.put(store.get_state()) if store is not None else None
@@ -409,7 +427,8 @@ class RayExecutor(ChildExecutor):
             while index not in done:
                 while waiting and len(running) < self.workers:
                     i, seq = waiting.pop(0)
-                    running[self._submit(seq, i, state_ref)] = (i, seq)
+                    start = _start_kw(starts, i - first_index).get("start")
+                    running[self._submit(seq, i, state_ref, start)] = (i, seq)
                 start = time.perf_counter()
                 ready, _ = ray.wait(list(running), num_returns=1)
                 self.wait_seconds += time.perf_counter() - start

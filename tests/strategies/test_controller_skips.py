@@ -43,7 +43,7 @@ def test_skip_steps_use_the_pair_sigmoid_in_sampling_and_in_the_loss():
         _, hidden, state = ctrl.net.step(tokens, state)
         hiddens.append(hidden)
         tokens[0] = tok
-    inputs, _, _, _ = ctrl._batch([seq])
+    inputs, *_ = ctrl._batch([seq])
     logits, teacher = ctrl.net.unroll(inputs)
     replaced = ctrl._with_skip_logits(logits, teacher).numpy()
     assert ctrl.skips
@@ -63,8 +63,8 @@ def test_skip_steps_use_the_pair_sigmoid_in_sampling_and_in_the_loss():
 
 
 def step_log_probs(ctrl, seq):
-    inputs, actions, _, valid = ctrl._batch([seq])
-    return ctrl._log_probs(inputs, actions, valid)[0].numpy()[0]
+    inputs, actions, _, valid, prior = ctrl._batch([seq])
+    return ctrl._log_probs(inputs, actions, valid, prior)[0].numpy()[0]
 
 
 @pytest.mark.slow

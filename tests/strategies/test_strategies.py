@@ -13,9 +13,10 @@ from mlpnas.spaces.cell import CellSpace
 from mlpnas.spaces.mlp import MLPSpace
 from mlpnas.strategies import STRATEGIES, make_strategy
 from mlpnas.strategies.local import LocalSearchStrategy
-from mlpnas.strategies.evolution import EvolutionStrategy
+from mlpnas.strategies.evolution import EvolutionStrategy, neighbours
 from mlpnas.strategies.random import RandomStrategy
 from mlpnas.spaces.grid import GridSpace
+from mlpnas.spaces.tabular import TabularSpace
 
 
 def small_mlp() -> MLPSpace:
@@ -33,18 +34,34 @@ def all_valid(space) -> list[tuple]:
     return found
 
 
-def test_random_is_uniform_over_valid_sequences():
+def test_random_spreads_depths_evenly_then_is_uniform_within_a_depth():
     from scipy.stats import chisquare
 
     space = small_mlp()
     valid = all_valid(space)
     assert len(valid) == 24
-    draws = RandomStrategy(space, seed=3).ask(1200)
+    depth = {seq: sum(map(space.is_dense, seq)) for seq in valid}
+    per_depth = {d: list(depth.values()).count(d) for d in set(depth.values())}
+    assert per_depth == {1: 4, 2: 12, 3: 8}
+    draws = RandomStrategy(space, seed=3).ask(1500)
     counts = {seq: 0 for seq in valid}
     for seq in draws:
         counts[tuple(seq)] += 1  # a KeyError here would be an invalid sequence
-    # Per-step uniform sampling would give each [dense, output] 1/8 instead of 1/24.
-    assert chisquare(list(counts.values())).pvalue > 0.001
+    expected = [len(draws) / (len(per_depth) * per_depth[depth[seq]]) for seq in valid]
+    assert chisquare(list(counts.values()), expected).pvalue > 0.001
+    # Uniform over sequences (the alternative) is far from it.
+    assert chisquare([len(draws) / 24] * 24, expected).pvalue < 1e-6
+
+
+def test_random_is_uniform_over_sequences_of_a_fixed_length_space():
+    from scipy.stats import chisquare
+
+    space = GridSpace({"a": [1, 2, 3], "b": ["x", "y"], "c": [0, 1]})
+    draws = RandomStrategy(space, seed=4).ask(1200)
+    counts = {}
+    for seq in draws:
+        counts[tuple(seq)] = counts.get(tuple(seq), 0) + 1
+    assert len(counts) == 12 and chisquare(list(counts.values())).pvalue > 0.001
 
 
 def test_random_same_seed_same_sequences_and_state_round_trip():
@@ -58,14 +75,44 @@ def test_random_same_seed_same_sequences_and_state_round_trip():
 
 @pytest.mark.parametrize("space", [small_mlp(), MLPSpace(max_length=5), CellSpace(),
                                    CNNSpace(max_length=3, input_shape=(8, 8)),
-                                   GridSpace({"a": [1, 2, 3], "b": ["x", "y"]})])
-def test_mutation_changes_exactly_one_token_to_a_different_valid_value(space):
+                                   GridSpace({"a": [1, 2, 3], "b": ["x", "y"]}), TabularSpace()])
+def test_mutation_changes_one_token_to_a_different_valid_value_or_the_depth_by_one(space):
     evo = EvolutionStrategy(space, population=4, sample_size=2, seed=0)
+    changed_depth = 0
     for parent in RandomStrategy(space, seed=1).ask(100):
         child = evo.mutate(parent)
-        assert space.is_valid(child) and len(child) == len(parent)
+        assert space.is_valid(child)
+        if child in space.depth_neighbours(parent):
+            changed_depth += 1
+            continue
+        assert len(child) == len(parent)
         diff = [t for t, (p, c) in enumerate(zip(parent, child)) if p != c]
         assert len(diff) == 1  # never the same value, never two changes
+    assert (changed_depth > 0) == (space.name in ("mlp", "tabular"))
+
+
+@pytest.mark.parametrize("space", [MLPSpace(max_length=5), TabularSpace()])
+def test_depth_neighbours_are_one_layer_deeper_or_shallower_and_keep_the_rest(space):
+    both_ways = 0
+    for seq in RandomStrategy(space, seed=2).ask(60):
+        around = space.depth_neighbours(seq)
+        assert all(space.is_valid(n) for n in around)
+        steps = sorted(_depth(space, n) - _depth(space, seq) for n in around)
+        assert steps in ([-1, 1], [-1], [1])
+        both_ways += steps == [-1, 1]
+        assert all(n in neighbours(space, seq) for n in around)  # local search tries them
+        if space.name == "tabular":  # the training choices and the shared layers stay
+            layers, training = space.parse(seq)
+            for n in around:
+                other_layers, other_training = space.parse(n)
+                shared = min(len(layers), len(other_layers))
+                assert other_training == training and other_layers[:shared] == layers[:shared]
+    assert both_ways > 0
+
+
+def _depth(space, seq) -> int:
+    """Hidden layers of an mlp or tabular sequence."""
+    return sum(map(space.is_dense, seq)) if space.name == "mlp" else len(space.parse(seq)[0])
 
 
 def test_alternatives_keep_the_sequence_valid_and_exclude_the_current_value():
@@ -150,14 +197,15 @@ def test_search_runs_with_evolution(runner, tmp_path):
         "--sample-size", "2", "--logs-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     event = load_event(tmp_path, None)
-    assert len(event.entries) == 6
+    # epoch 0: 3 random children, the last 2 stay (P = 2); epoch 1: 3 mutants of those 2,
+    # of which only the ones not trained before are trained again
+    assert 3 < len(event.entries) <= 6
     space = MLPSpace()
     assert all(space.is_valid(e.tokens) for e in event.entries)
-    # epoch 0: 3 random children, the last 2 stay (P = 2); epoch 1: 3 mutants of those 2
     seqs = [list(e.tokens) for e in event.entries]
     for child in seqs[3:]:
-        assert any(len(child) == len(p) and sum(a != b for a, b in zip(child, p)) == 1
-                   for p in seqs[1:3])
+        assert any((len(child) == len(p) and sum(a != b for a, b in zip(child, p)) == 1)
+                   or child in space.depth_neighbours(p) for p in seqs[1:3])
 
 
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
