@@ -304,6 +304,27 @@ TABULAR_EXPORT_ENSEMBLE = 3
 # Search space of `nas search` when --space is not given (tabular data and CSVs).
 DEFAULT_SPACE = "tabular"
 
+# --- Accuracy against cost: cost measures, objectives, limits, Pareto fronts ---
+# `nas search --objective`: the score alone, or the score against one cost for a Pareto search.
+OBJECTIVES = ("accuracy", "accuracy,latency", "accuracy,params")
+DEFAULT_OBJECTIVE = "accuracy"
+# Each cost and the LogEntry.meta key that holds it (smaller is better).
+COST_KEYS = {"latency": "latency_ms", "params": "params"}
+# CPU latency of every child: median of this many calls of one compiled function after
+# LATENCY_WARMUP calls, at batch 1 and at batch LATENCY_BATCH.
+LATENCY_REPEATS = 10
+LATENCY_WARMUP = 2
+LATENCY_BATCH = 64
+# The controller's reward with a cost objective (MnasNet, Tan et al. 2019):
+# score * (cost / target) ** w, with w = MNASNET_COST_WEIGHT on both sides of the target.
+MNASNET_COST_WEIGHT = -0.07
+# Children within this much validation score of the best count as "as good" (bench, report).
+PARETO_SCORE_TOLERANCE = 0.01
+# Files of `nas plot-pareto` and of the extra export formats.
+PARETO_PLOT_FILE = "pareto.png"
+EXPORT_FORMATS = ("keras", "savedmodel", "tflite", "onnx")
+# The ONNX operator set `nas export --format onnx` writes.
+ONNX_OPSET = 15
 # --- Search budget: time limit, plateau stop, successive halving, warm start -------------
 # How children are scheduled: "full" trains every sampled child for --child-epochs;
 # "halving" trains all of an epoch's children briefly and promotes the best 1/eta of each

@@ -98,6 +98,9 @@ EVENT_OPTION = click.option("--event", default=None,
 LOGS_OPTION = click.option("--logs-dir", default=C.LOGS_DIR, show_default=True,
                            type=click.Path(file_okay=False), help="Folder holding event<N>/.")
 POSITIVE = click.IntRange(min=1)
+COST_OPTION = click.option("--cost", type=click.Choice(list(C.COST_KEYS)), default=None,
+                           help="The cost of the front (default: the search's --objective "
+                                "cost, else params).")
 
 
 @click.group(cls=NasGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -145,6 +148,16 @@ def main() -> None:
                    "(the tabular and image spaces train every child from scratch).")
 @click.option("--seed", type=int, default=C.SEED, show_default=True,
               help="Seed for the split, the controller and the children.")
+@click.option("--objective", default=C.DEFAULT_OBJECTIVE, show_default=True,
+              callback=lambda ctx, param, value: _check_objective(value),
+              help="What to optimise: " + " | ".join(C.OBJECTIVES) + "; with a cost, a "
+                   "Pareto search of the validation score against latency (batch 1, this "
+                   "CPU) or parameters (docs/cost.md).")
+@click.option("--max-params", type=POSITIVE, default=None, metavar="N",
+              help="Hard limit: children with more parameters are logged, never trained.")
+@click.option("--max-latency-ms", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="MS", help="Hard limit: children slower than this at batch 1 on this "
+                                 "CPU are logged, never trained.")
 @click.option("--time-budget", default=None, metavar="DURATION", callback=_duration,
               help="Stop starting children that would not finish within this wall time "
                    "(90s, 30m, 2h, 1h30m); the search then finishes as usual.")
@@ -257,6 +270,17 @@ def search(**options) -> None:
     _print_summary(result, nas)
 
 
+def _check_objective(value: str) -> str:
+    """An --objective value as given, or a one-line usage error."""
+    from mlpnas.strategies.objectives import parse_objective
+
+    try:
+        parse_objective(value)
+    except NasError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def _warn_unused_options(config) -> None:
     """One warning naming options that the chosen space ignores."""
     from mlpnas.spaces import reads_images
@@ -292,9 +316,16 @@ def _print_summary(result, nas) -> None:
 
     event = load_event(result.event_dir.parent, result.event_dir.name)
     click.echo(f"\nevent: {result.event_dir}")
+    if all(e.failed for e in event.entries):
+        skipped = sum(1 for e in event.entries if e.over_limit)
+        click.echo(f"no child trained ({skipped} of {len(event.entries)} over a hard limit, "
+                   "the rest failed): nothing to rank")
+        return
     click.echo(f"validation accuracy (majority-class rate {nas.dataset.majority_rate:.4f}):")
     for row in top_n(event, C.TOP_N):
         click.echo(f"  {row['rank']}. {row['val_accuracy']:.4f}  {row['description']}")
+    if nas.objective.cost is not None:  # a Pareto search: its front too
+        _print_front(event, None, False)
     if result.test_accuracy is not None:
         click.echo(f"best child's test accuracy: {result.test_accuracy:.4f} "
                    f"(validation {result.best_val_accuracy:.4f}): the searched child as trained "
@@ -307,7 +338,11 @@ def _print_summary(result, nas) -> None:
 @EVENT_OPTION
 @LOGS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
-def top_n_command(n, event, logs_dir, as_json) -> None:
+@click.option("--pareto", is_flag=True,
+              help="List the Pareto front instead: every child that no other beats in both "
+                   "validation score and cost, cheapest first (N is then ignored).")
+@COST_OPTION
+def top_n_command(n, event, logs_dir, as_json, pareto, cost) -> None:
     """The N best architectures of an event, best first.
 
     \b
@@ -315,11 +350,16 @@ def top_n_command(n, event, logs_dir, as_json) -> None:
       nas top-n 5
       nas top-n 10 --event 3 --json
       nas top-n 5 --logs-dir ../shared/datasets/mlpnas-logs --event 1051
+      nas top-n --pareto                       # score against the search's cost
+      nas top-n --pareto --cost latency --json
     """
     from mlpnas.analysis.summary import event_title, top_n, yardstick
     from mlpnas.storage.events import load_event
 
     ev = load_event(logs_dir, event)
+    if pareto:
+        _print_front(ev, cost, as_json)
+        return
     rows = top_n(ev, n)
     if as_json:
         _print_json(rows)
@@ -329,6 +369,23 @@ def top_n_command(n, event, logs_dir, as_json) -> None:
         pred = row.get("predicted_accuracy")
         extra = f"  (predicted {pred:.4f})" if pred is not None else ""
         click.echo(f"{row['rank']:>3}. {row['val_accuracy']:.4f}{extra}  {row['description']}")
+
+
+def _print_front(ev, cost, as_json) -> None:
+    """The Pareto front of an event as a table or JSON."""
+    from mlpnas.analysis.fronts import pareto_rows
+    from mlpnas.analysis.summary import event_title
+
+    rows = pareto_rows(ev, cost)
+    if as_json:
+        _print_json(rows)
+        return
+    name = rows[0]["cost"]
+    click.echo(f"{event_title(ev)}; Pareto front of validation score against {name}, "
+               "cheapest first")
+    for row in rows:
+        click.echo(f"  {row['val_accuracy']:.4f}  {name} {row['cost_value']:<10g} "
+                   f"#{row['index']}  {row['description']}")
 
 
 @main.command("plot-accuracy")
@@ -348,6 +405,26 @@ def plot_accuracy_command(event, logs_dir, output) -> None:
 
     ev = load_event(logs_dir, event)
     click.echo(str(plot_accuracy(ev, output or ev.path / C.PLOT_ACCURACY_FILE)))
+
+
+@main.command("plot-pareto")
+@EVENT_OPTION
+@LOGS_OPTION
+@COST_OPTION
+@_output_option(f"<event>/{C.PARETO_PLOT_FILE}")
+def plot_pareto_command(event, logs_dir, cost, output) -> None:
+    """Plot validation score against a cost (log axis) with the Pareto front highlighted.
+
+    \b
+    Examples:
+      nas plot-pareto
+      nas plot-pareto --event 2 --cost latency --output front.png
+    """
+    from mlpnas.analysis.plots import plot_pareto
+    from mlpnas.storage.events import load_event
+
+    ev = load_event(logs_dir, event)
+    click.echo(str(plot_pareto(ev, output or ev.path / C.PARETO_PLOT_FILE, cost)))
 
 
 # --- analysis commands -----------------------------------------------------------------------
@@ -431,14 +508,23 @@ def analyze(event, logs_dir, output, as_json) -> None:
 @LOGS_OPTION
 @_output_option(f"<logs-dir>/{C.COMPARE_PLOT_FILE}")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def compare(events, logs_dir, output, as_json) -> None:
+@click.option("--pareto", is_flag=True,
+              help="Compare Pareto fronts instead: front size, best score, hypervolume (one "
+                   "reference point for all) and the cheapest child within "
+                   f"{C.PARETO_SCORE_TOLERANCE:g} of each event's best.")
+@COST_OPTION
+def compare(events, logs_dir, output, as_json, pareto, cost) -> None:
     """Running best and per-epoch mean of several events, in the order given.
 
     \b
     Examples:
       nas compare 1 2                 # e.g. RL against random
       nas compare 3 4 5 --json --output rl-vs-random.png
+      nas compare 1 2 --pareto --cost params   # accuracy-only against a Pareto search
     """
+    if pareto:
+        _compare_fronts(events, logs_dir, cost, as_json)
+        return
     from mlpnas.analysis.summary import compare_rows
     from mlpnas.storage.events import load_event
     from mlpnas.analysis.plots import plot_compare
@@ -458,6 +544,19 @@ def compare(events, logs_dir, output, as_json) -> None:
         return
     click.echo(compare_table(rows))
     click.echo(str(path))
+
+
+def _compare_fronts(events, logs_dir, cost, as_json) -> None:
+    """`nas compare --pareto`: the fronts of several events side by side."""
+    from mlpnas.analysis.fronts import front_summaries
+    from mlpnas.analysis.text import fronts_table
+    from mlpnas.storage.events import load_event
+
+    summary = front_summaries([load_event(logs_dir, e) for e in events], cost)
+    if as_json:
+        _print_json(summary)
+    else:
+        click.echo(fronts_table(summary))
 
 
 @main.command()
@@ -570,7 +669,12 @@ def events_command(logs_dir, as_json) -> None:
               help="With --ensemble K: K seeds of the --rank architecture instead.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False),
               help="The .keras file to write.")
-def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, output) -> None:
+@click.option("--format", "formats", type=click.Choice(list(C.EXPORT_FORMATS)), multiple=True,
+              help="Also write the network as a TensorFlow SavedModel (<name>_savedmodel/), "
+                   "TensorFlow Lite (<name>.tflite) or ONNX (<name>.onnx, needs the onnx "
+                   "extra); repeatable. The .keras file is always written (nas predict).")
+def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, output,
+                   formats) -> None:
     """Retrain an architecture from scratch on train + validation, report its test
     accuracy, and save it with its preprocessing (a .keras file for `nas predict`).
 
@@ -579,10 +683,12 @@ def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, o
       nas export --output model.keras
       nas export --event 3 --rank 2 --epochs 30 --output second.keras
       nas export --ensemble 3 --output ensemble.keras
+      nas export --format savedmodel --format tflite --output model.keras
     """
     from mlpnas.export import export_model
 
-    r = export_model(logs_dir, event, output, rank, epochs, ensemble, same_architecture)
+    r = export_model(logs_dir, event, output, rank, epochs, ensemble, same_architecture,
+                     formats or ("keras",))
     for m in r.members:
         click.echo(f"architecture: {m['description']} (validation accuracy in the search "
                    f"{m['search_val_accuracy']:.4f}, with the weights it trained in the search)")
@@ -595,6 +701,8 @@ def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, o
     click.echo(f"test accuracy: {r.test_accuracy:.4f} ({r.test_rows} rows{rate}): the retrained "
                "model, so it differs from the search's figure for the same architecture")
     click.echo(f"saved: {r.path}")
+    for extra in r.formats:
+        click.echo(f"saved: {extra} (the network alone: preprocessed float32 inputs)")
 
 
 @main.command("predict")

@@ -64,6 +64,11 @@ class SearchConfig:
     controller_target_kl: float = C.CONTROLLER_TARGET_KL
     controller_no_repeats: bool = C.CONTROLLER_NO_REPEATS
 
+    # --- accuracy against cost ---
+    objective: str = C.DEFAULT_OBJECTIVE
+    max_params: int | None = None
+    max_latency_ms: float | None = None
+
     # --- budget: time limit, plateau stop, successive halving, warm start ---
     time_budget: float | None = None  # seconds; stop starting children past it
     patience: int | None = None  # controller epochs without a better best child

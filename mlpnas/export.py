@@ -15,7 +15,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,7 @@ class ExportResult:
     dataset: str = ""
     test_majority_rate: float | None = None  # always answering the commonest training class
     members: list = field(default_factory=list)  # one dict per model averaged
+    formats: list = field(default_factory=list)  # paths of the extra formats written
 
 
 def _search_config(event: Event) -> SearchConfig:
@@ -114,12 +115,17 @@ def member_epochs(config: SearchConfig, row: dict, epochs: int | None) -> int:
 
 def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | os.PathLike,
                  rank: int = C.EXPORT_RANK, epochs: int | None = None,
-                 ensemble: int | None = None,
-                 same_architecture: bool = False) -> ExportResult:
+                 ensemble: int | None = None, same_architecture: bool = False,
+                 formats: Sequence[str] = ("keras",)) -> ExportResult:
     """Retrain the rank-th best architecture (or an ensemble) of an event on train + val;
-    save it; test it once. `ensemble` None: the search space's default."""
+    save it (and its network in the other `formats`: mlpnas.export_formats); test it once.
+    `ensemble` None: the search space's default. Children over a hard limit of the search
+    are never chosen (they were not trained)."""
+    from mlpnas.export_formats import check_formats, save_formats
+
     ev = load_event(logs_dir, event)
     config, path = _search_config(ev), _output_path(output)
+    check_formats(formats)
     rows = _members(ev, config.space, rank, ensemble, same_architecture)
     data = _search_data(config, ev)
     members = [{"tokens": row["tokens"], "description": row["description"],
@@ -127,6 +133,7 @@ def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | o
                 "search_val_accuracy": row["val_accuracy"]} for row in rows]
     model, test_acc = _retrain_all(config, members, data)
     model.save(path)
+    extra = save_formats(model, path, formats)
     first = rows[0]
     meta = {"format": FORMAT, "event": str(ev.path), "rank": rank, "tokens": first["tokens"],
             "architecture": first["architecture"], "description": first["description"],
@@ -140,7 +147,7 @@ def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | o
     return ExportResult(path, first["description"], first["tokens"], members[0]["epochs"],
                         len(data.y_train) + len(data.y_val), len(data.y_test), test_acc,
                         first["val_accuracy"], data.name, float(np.mean(data.y_test == top)),
-                        members)
+                        members, extra)
 
 
 def _retrain_all(config: SearchConfig, members: list[dict], data: Dataset) -> tuple[Any, float]:

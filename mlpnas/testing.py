@@ -37,6 +37,23 @@ def fake_train_child(space, seq, index: int, dataset, config, store, start=None)
                         [np.array([index], "float32"), np.array([total], "float32")], {})
 
 
+def fake_costed_child(space, seq, index: int, dataset, config, store):
+    """`fake_train_child` with cost measures that follow from the sequence (no TensorFlow
+    timing): params = 100 * (1 + sum(seq) % 13), latency_ms = params / 1000; the search's
+    hard limits apply as in the real child task."""
+    from mlpnas.strategies.objectives import over_limit_meta
+    from mlpnas.training.child import ChildOutcome
+
+    params = 100 * (1 + sum(map(int, seq)) % 13)
+    cost = {"params": params, "latency_ms": params / 1000, "size_bytes": 4 * params}
+    skipped = over_limit_meta(cost, config)
+    if skipped is not None:
+        return ChildOutcome(0.0, skipped)
+    outcome = fake_train_child(space, seq, index, dataset, config, store)
+    outcome.meta.update(cost)
+    return outcome
+
+
 def no_test_score(space, tokens, dataset, weights) -> None:
     """A test task for fake children, whose weights fit no model: no test accuracy."""
     return None

@@ -14,13 +14,16 @@ from tests.helpers.fixture_logs import write_event
 
 READ_ONLY = [["top-n", "3"], ["top-n", "3", "--json"], ["plot-accuracy"], ["plot-distribution"],
              ["analyze"], ["analyze", "--json"], ["compare", "1", "2"], ["report"],
-             ["predictor-report"], ["plot-predictor"], ["events"]]
+             ["predictor-report"], ["plot-predictor"], ["events"], ["top-n", "--pareto"],
+             ["plot-pareto"], ["compare", "1", "2", "--pareto", "--json"]]
 
 # Modules without TensorFlow at import: the read path, and what the search writes through.
 LIGHT_MODULES = ["mlpnas", "mlpnas.storage", "mlpnas.storage.writer", "mlpnas.storage.record",
                  "mlpnas.search", "mlpnas.search.checkpoint", "mlpnas.search.callbacks",
                  "mlpnas.testing", "mlpnas.analysis.summary", "mlpnas.analysis.report",
-                 "mlpnas.analysis.predictor_quality", "mlpnas.spaces", "mlpnas.strategies.base"]
+                 "mlpnas.analysis.predictor_quality", "mlpnas.spaces", "mlpnas.strategies.base",
+                 "mlpnas.analysis.pareto", "mlpnas.analysis.fronts",
+                 "mlpnas.strategies.objectives", "mlpnas.export_formats"]
 
 CODE = """
 import importlib, json, os, sys

@@ -42,7 +42,7 @@ def exported(tmp_path_factory):
     root = make_event(tmp_path_factory.mktemp("exp") / "L")
     out = root.parent / "model.keras"
     result = CliRunner().invoke(cli.main, ["export", "--logs-dir", str(root), "--rank", "2",
-                                           "--output", str(out)])
+                                           "--output", str(out), "--format", "savedmodel"])
     assert result.exit_code == 0, result.output
     return out, result.output
 
@@ -60,6 +60,13 @@ def test_export_retrains_on_train_and_val_and_reports_test_accuracy(exported):
 
     model = keras.saving.load_model(out)  # an ordinary .keras file
     assert model.output_shape == (None, 3)
+    saved = out.parent / "model_savedmodel"  # --format savedmodel: the same network
+    assert f"saved: {saved} (the network alone" in text
+    import tensorflow as tf
+
+    x = np.linspace(-1, 1, 8, dtype="float32").reshape(2, 4)
+    loaded = tf.saved_model.load(str(saved))
+    np.testing.assert_allclose(loaded.serve(x).numpy(), model(x), atol=1e-6)
 
 
 def test_predict_on_raw_test_rows_reproduces_the_reported_accuracy(exported, tmp_path, runner):

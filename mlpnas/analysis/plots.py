@@ -239,3 +239,32 @@ def _linthresh(regret: dict) -> float:
     positive = np.concatenate([np.ravel(t) for t in regret.values()])
     positive = positive[positive > 0]
     return float(np.percentile(positive, 5)) if len(positive) else 1.0
+
+
+COST_LABELS = {"params": "parameters (log scale)",
+               "latency": "CPU latency at batch 1, ms (log scale)"}
+
+
+def plot_pareto(event: Event, output: str | Path, cost: str | None = None) -> Path:
+    """Validation score against a cost for every trained child, the Pareto front
+    highlighted (a step line through its children), the cost on a log axis."""
+    from mlpnas.analysis.fronts import costed, event_cost, front_entries, points
+
+    cost = event_cost(event, cost)
+    every = points(costed(event, cost), cost)
+    front = points(front_entries(event, cost), cost)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.scatter([c for _, c in every], [s for s, _ in every], s=14, alpha=0.5, color="tab:blue",
+               label=f"trained children ({len(every)})")
+    ax.step([c for _, c in front], [s for s, _ in front], where="post", color="tab:red",
+            linewidth=1.2)
+    ax.scatter([c for _, c in front], [s for s, _ in front], s=36, color="tab:red",
+               label=f"Pareto front ({len(front)})")
+    _majority_line(ax, event)
+    ax.set_xscale("log")
+    ax.set_xlabel(COST_LABELS[cost])
+    ax.set_ylabel("validation score (larger is better)")
+    ax.set_title(f"{event_title(event)}: score against {cost}")
+    _legend_outside(ax)
+    return save_figure(fig, output)

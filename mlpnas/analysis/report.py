@@ -190,6 +190,26 @@ def _predictor(event: Event) -> str:
             + _image(lambda p: plots.plot_predictor(event, p)))
 
 
+def _pareto(event: Event) -> str:
+    from mlpnas.analysis.fronts import front_summaries, pareto_rows
+
+    rows = pareto_rows(event)
+    summary = front_summaries([event])
+    cost, ref, row = summary["cost"], summary["reference"], summary["events"][0]
+    over = sum(1 for e in event.entries if e.over_limit)
+    return (_note(f"Children no other child beats in both validation score and {cost} "
+                  f"(cheapest first). Hypervolume {row['hypervolume']:.4f}: the area the "
+                  f"front dominates on (score, log10 {cost}) up to the reference point "
+                  f"(score {ref['val_accuracy']:.4f}, {cost} {ref['cost_value']:g}: the "
+                  f"lowest score and twice the highest {cost} of this event)."
+                  + (f" {over} children over a hard limit were not trained." if over else ""))
+            + _image(lambda p: plots.plot_pareto(event, p))
+            + _table(["child #", "validation score", "parameters", "size (bytes)",
+                      "latency ms (batch 1)", "architecture"],
+                     [(r["index"], r["val_accuracy"], r.get("params"), r.get("size_bytes"),
+                       r.get("latency_ms"), r["description"]) for r in rows]))
+
+
 def render_report(event: Event, top: int = C.REPORT_TOP_N) -> str:
     """The whole report as one HTML string."""
     require_children(event, C.REPORT_MIN_CHILDREN, "report")
@@ -199,6 +219,7 @@ def render_report(event: Event, top: int = C.REPORT_TOP_N) -> str:
         ("Results", lambda: _summary(event, status)),
         (f"Top {shown} architecture{'s' if shown > 1 else ''}", lambda: _top(event, top)),
         ("Progress", lambda: _progress(event)),
+        ("Accuracy against cost (Pareto front)", lambda: _pareto(event)),
         ("Accuracy distribution", lambda: _image(lambda p: plots.plot_distribution(event, p))),
         ("Controller analysis", lambda: _controller(event)),
         ("Predictor quality", lambda: _predictor(event)),

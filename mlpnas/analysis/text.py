@@ -61,3 +61,19 @@ def compare_table(rows: list[dict]) -> str:
          "wall s"],
         [[r["event"], r["strategy"], r["one_shot"], r["children"], r["failed"], r["best"],
           r["last_epoch_mean"], seconds(r["wall_seconds"])] for r in rows])
+
+
+def fronts_table(summary: dict) -> str:
+    """Pareto fronts of several events side by side, the hypervolume ratio to the first."""
+    cost, ref, rows = summary["cost"], summary["reference"], summary["events"]
+    first = rows[0]["hypervolume"]
+    table = text_table(
+        ["event", "children", "front", "best", f"cheapest near best ({cost})", "hypervolume",
+         "ratio to first"],
+        [[r["event"], r["children"], r["front"], r["best"],
+          f"{r['smallest_near_best']['cost_value']:g}", r["hypervolume"],
+          None if not first else r["hypervolume"] / first] for r in rows])
+    return (f"Pareto fronts of validation score against {cost}; hypervolume on (score, log10 "
+            f"{cost}) up to the reference (score {ref['val_accuracy']:.4f}, {cost} "
+            f"{ref['cost_value']:g}); near best: within {summary['tolerance']:g} of the "
+            f"event's best\n" + table)

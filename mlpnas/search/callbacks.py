@@ -87,6 +87,8 @@ class ProgressLine(Callback):
         best = best_accuracy(search)
         best = float("nan") if best is None else best
         score = f"FAILED ({record.error})" if record.failed else f"val_acc {record.val_accuracy:.4f}"
+        if record.over_limit:
+            score = f"SKIPPED ({record.over_limit})"
         described = search.space.describe(list(record.tokens), search.dataset.n_classes)
         self.echo(f"[{done:>{len(str(total))}}/{total}] {described}  {score}  "
                   f"best {best:.4f}  elapsed {format_seconds(elapsed)}  "

@@ -53,7 +53,7 @@ from mlpnas.errors import NasError, SearchInterrupted
 from mlpnas.training.executors import ChildExecutor, ChildResult, make_executor
 from mlpnas.data import load_search_dataset
 from mlpnas.spaces import make_space
-from mlpnas.strategies import make_strategy
+from mlpnas.strategies import make_strategy, objectives
 from mlpnas.strategies.base import Strategy
 from mlpnas.training.tf_setup import import_tf, seed_everything
 
@@ -112,6 +112,7 @@ class MLPNAS:
                  callbacks: Sequence[Callback] = ()) -> None:
         self.config = config or SearchConfig()
         screening.check_screening(self.config)
+        self.objective = objectives.objective_of(self.config)
         schedule.check_halving(self.config)
         seed_everything(self.config.seed)
         self.dataset = dataset or load_search_dataset(self.config)
@@ -248,7 +249,7 @@ class MLPNAS:
             meta.update(outcome.meta)
             self.store.merge(outcome.stored)
         meta.update(extra or {})
-        if result.error is None and not meta.get("stopped_early"):
+        if result.error is None and not meta["failed"] and not meta.get("stopped_early"):
             if self._best is None or acc > self._best[0]:
                 self._best = (acc, index, outcome.weights)
         record = LogEntry(index, tuple(map(int, seq)), float(acc), predicted, meta)
@@ -260,7 +261,7 @@ class MLPNAS:
     def _consecutive_failures(self) -> int:
         count = 0
         for entry in reversed(self.entries):
-            if not entry.failed:
+            if not entry.failed or entry.over_limit:  # a skipped child is not a failure
                 break
             count += 1
         return count
@@ -381,9 +382,12 @@ class MLPNAS:
 
     def _finish_epoch(self, epoch: int, plan: screening.EpochPlan, rewards: list,
                       feedback: dict | None = None) -> None:
-        """Tell the rewards (or a scheduler's `feedback`), record the epoch's statistics,
-        checkpoint the new state."""
-        stats = self.strategy.tell(**(feedback or plan.feedback(rewards)))
+        """Tell the rewards (or a scheduler's `feedback`) as the objective wants them
+        (mlpnas.strategies.objectives), record the epoch's statistics, checkpoint the new
+        state."""
+        told = feedback or plan.feedback(rewards)
+        stats = self.strategy.tell(**objectives.feedback(told, self.objective, self.strategy,
+                                                         self.entries))
         self.epoch_stats.append({"epoch": epoch, **{k: float(v) for k, v in stats.items()},
                                  **self._screening_stats(plan, epoch)})
         self._pending, self._next_epoch = None, epoch + 1

@@ -56,6 +56,11 @@ class LogEntry:
         """One stored entry (MLPNAS's or ours) as a record; a clear error when malformed."""
         return normalize_entry(index, raw, source)
 
+    @property
+    def over_limit(self) -> str | None:
+        """Why the child was not trained: its cost is over a hard limit (None: it is not)."""
+        return self.meta.get("over_limit")
+
 
 def _plain(value: Any) -> Any:
     """numpy scalars to Python scalars (keeps logs portable and JSON-friendly)."""

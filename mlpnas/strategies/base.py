@@ -12,12 +12,16 @@ from typing import Sequence
 
 import numpy as np
 
+from mlpnas.strategies.objectives import score_of
 
 
 class Strategy(ABC):
     """A way of proposing architectures and learning from their rewards."""
 
     name = "abstract"
+    # True: `tell` may get (score, cost) pairs and compares them by Pareto dominance
+    # (mlpnas.strategies.objectives); False: it always gets one number per sequence.
+    pareto_aware = False
 
     @abstractmethod
     def ask(self, m: int) -> list[list[int]]:
@@ -30,7 +34,8 @@ class Strategy(ABC):
         `observed` = (sequences, accuracies) actually measured this time, when they differ
         from (seqs, rewards) (reused or screened candidates); only a predictor reads it.
         """
-        return {"mean_reward": float(np.mean(rewards)), "max_reward": float(np.max(rewards))}
+        scores = [score_of(r) for r in rewards]
+        return {"mean_reward": float(np.mean(scores)), "max_reward": float(np.max(scores))}
 
     def predict(self, seqs: Sequence[Sequence[int]]) -> list[float] | None:
         """Predicted accuracy of each sequence before it trains; None without a predictor."""

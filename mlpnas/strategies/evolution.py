@@ -8,10 +8,19 @@ from typing import Sequence
 import numpy as np
 
 import CONSTANTS as C
+from mlpnas.analysis.pareto import nsga_ranks
 from mlpnas.errors import NasError
 from mlpnas.spaces.base import SearchSpace
 from mlpnas.strategies.base import Strategy
+from mlpnas.strategies.objectives import score_of
 from mlpnas.strategies.random import RandomStrategy
+
+
+def plain_reward(reward) -> float | tuple:
+    """A reward as stored: a float, or a (score, cost) pair of floats."""
+    if isinstance(reward, (tuple, list)):
+        return tuple(float(v) for v in reward)
+    return float(reward)
 
 
 def alternatives(space: SearchSpace, seq: Sequence[int], position: int) -> list[int]:
@@ -50,6 +59,7 @@ class EvolutionStrategy(Strategy):
     """
 
     name = "evolution"
+    pareto_aware = True
 
     def __init__(self, space: SearchSpace, population: int = C.EVOLUTION_POPULATION,
                  sample_size: int = C.EVOLUTION_SAMPLE_SIZE, seed: int = C.SEED) -> None:
@@ -75,10 +85,21 @@ class EvolutionStrategy(Strategy):
         return seqs
 
     def tournament(self) -> list[int]:
-        """The best of S members drawn without replacement (ties: the older one)."""
+        """The best of S members drawn without replacement (ties: the older one).
+
+        With (score, cost) rewards "best" is NSGA-II's crowded comparison (Deb et al.
+        2002) over the whole population: the lower non-dominated front, then the larger
+        crowding distance. An over-limit child (worst score, infinite cost) is dominated
+        by every child within the limits, so it only wins a tournament of over-limit ones.
+        """
         k = min(self.sample_size, len(self.population))
         picks = np.sort(self.rng.choice(len(self.population), size=k, replace=False))
-        best = max(picks, key=lambda i: (self.population[i][1], -i))
+        rewards = [r for _, r in self.population]
+        if rewards and isinstance(rewards[0], tuple):
+            ranks = nsga_ranks(rewards)
+            best = min(picks, key=lambda i: (ranks[i], i))
+        else:
+            best = max(picks, key=lambda i: (self.population[i][1], -i))
         return list(self.population[best][0])
 
     def alternatives(self, seq: Sequence[int], position: int) -> list[int]:
@@ -105,12 +126,12 @@ class EvolutionStrategy(Strategy):
     def tell(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float],
              observed: tuple | None = None) -> dict:
         for seq, reward in zip(seqs, rewards):
-            self.population.append((list(map(int, seq)), float(reward)))
+            self.population.append((list(map(int, seq)), plain_reward(reward)))
             if len(self.population) > self.population_size:
                 self.population.popleft()  # aging: the oldest dies, not the worst
         self.pending = max(0, self.pending - len(seqs))
         stats = super().tell(seqs, rewards)
-        stats["population_best"] = max(r for _, r in self.population)
+        stats["population_best"] = max(score_of(r) for _, r in self.population)
         return stats
 
     def get_state(self) -> dict:
@@ -121,5 +142,5 @@ class EvolutionStrategy(Strategy):
     def set_state(self, state: dict) -> None:
         self.rng.bit_generator.state = state["rng"]
         self.random.set_state(state["random"])
-        self.population = deque((list(s), float(r)) for s, r in state["population"])
+        self.population = deque((list(s), plain_reward(r)) for s, r in state["population"])
         self.pending = int(state["pending"])

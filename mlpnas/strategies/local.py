@@ -10,8 +10,26 @@ import numpy as np
 import CONSTANTS as C
 from mlpnas.spaces.base import SearchSpace
 from mlpnas.strategies.base import Strategy
-from mlpnas.strategies.evolution import neighbours
+from mlpnas.analysis.pareto import dominates, nsga_ranks
+from mlpnas.strategies.evolution import neighbours, plain_reward
+from mlpnas.strategies.objectives import score_of
 from mlpnas.strategies.random import RandomStrategy
+
+
+def best_of(rewards: Sequence) -> int:
+    """Index of the best reward: the largest number; for (score, cost) pairs the first
+    front's member with the largest crowding distance (an end of the front)."""
+    if isinstance(rewards[0], (tuple, list)):
+        ranks = nsga_ranks([tuple(r) for r in rewards])
+        return min(range(len(rewards)), key=lambda i: (ranks[i], i))
+    return int(np.argmax(rewards))
+
+
+def improves(new, centre) -> bool:
+    """True when `new` beats the centre: larger, or for pairs, Pareto-dominates it."""
+    if isinstance(new, (tuple, list)):
+        return dominates(tuple(new), tuple(centre))
+    return new > centre
 
 
 class LocalSearchStrategy(Strategy):
@@ -23,9 +41,13 @@ class LocalSearchStrategy(Strategy):
     it becomes the centre (first improvement, batch by batch). When every neighbour of the
     centre has been evaluated without improvement (a local optimum), the search restarts
     from uniformly random sequences, and the best of them is the next centre.
+
+    With (score, cost) rewards "beats" is Pareto dominance, and "the best" of several is
+    the first front's member with the largest crowding distance (`best_of`).
     """
 
     name = "local"
+    pareto_aware = True
 
     def __init__(self, space: SearchSpace, seed: int = C.SEED) -> None:
         self.space = space
@@ -50,15 +72,18 @@ class LocalSearchStrategy(Strategy):
     def tell(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float],
              observed: tuple | None = None) -> dict:
         for seq, reward in zip(seqs, rewards):
-            self.seen[tuple(map(int, seq))] = float(reward)
-        best = int(np.argmax(rewards))
-        if self.centre is None or rewards[best] > self.centre[1]:
-            self.move_to(list(map(int, seqs[best])), float(rewards[best]))
+            self.seen[tuple(map(int, seq))] = plain_reward(reward)
+        better = [i for i in range(len(rewards))
+                  if self.centre is None or improves(rewards[i], self.centre[1])]
+        if better:
+            best = better[best_of([rewards[i] for i in better])]
+            self.move_to(list(map(int, seqs[best])), plain_reward(rewards[best]))
         stats = super().tell(seqs, rewards)
-        stats.update({"centre_reward": self.centre[1], "distinct": float(len(self.seen))})
+        stats.update({"centre_reward": score_of(self.centre[1]),
+                      "distinct": float(len(self.seen))})
         return stats
 
-    def move_to(self, seq: list[int], reward: float) -> None:
+    def move_to(self, seq: list[int], reward: float | tuple) -> None:
         """Make `seq` the centre: its unevaluated neighbours, shuffled, are proposed next."""
         self.centre = (seq, reward)
         queue = [n for n in neighbours(self.space, seq) if tuple(n) not in self.seen]
@@ -74,6 +99,6 @@ class LocalSearchStrategy(Strategy):
         self.rng.bit_generator.state = state["rng"]
         self.random.set_state(state["random"])
         centre = state["centre"]
-        self.centre = None if centre is None else (list(centre[0]), float(centre[1]))
+        self.centre = None if centre is None else (list(centre[0]), plain_reward(centre[1]))
         self.queue = [list(s) for s in state["queue"]]
-        self.seen = {tuple(s): float(r) for s, r in state["seen"]}
+        self.seen = {tuple(s): plain_reward(r) for s, r in state["seen"]}

@@ -22,6 +22,7 @@ class RandomStrategy(Strategy):
     """
 
     name = "random"
+    pareto_aware = True  # rewards are never read: its front is the non-dominated of its draws
 
     def __init__(self, space: SearchSpace, seed: int = C.SEED) -> None:
         self.space = space

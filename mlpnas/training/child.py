@@ -16,12 +16,14 @@ from mlpnas.config import SearchConfig
 from mlpnas.data.tabular import Dataset
 from mlpnas.spaces import space_info
 from mlpnas.spaces.base import SearchSpace
+from mlpnas.strategies.objectives import over_limit_meta
 from mlpnas.training.tf_setup import import_tf, start_child
 
 tf, keras = import_tf()
 
 from mlpnas.training.weights import Child, WeightStore  # noqa: E402
 from mlpnas.training.trainer import fit_evaluate  # noqa: E402
+from mlpnas.training.cost import measure_cost  # noqa: E402
 
 
 @dataclass
@@ -53,7 +55,9 @@ def child_seed(config: SearchConfig, index: int) -> int:
 def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dataset,
                 config: SearchConfig, store: WeightStore | None,
                 start: dict | None = None) -> ChildOutcome:
-    """Build `seq`, inherit from `store` (one-shot), train, score on validation.
+    """Build `seq`, measure its cost (mlpnas.training.cost), inherit from `store` (one-shot),
+    train, score on validation. A child over a hard limit (--max-params, --max-latency-ms)
+    is not trained: it comes back failed, with the reason.
 
     `start` = {"epochs": E, "weights": W}: train E epochs, continuing from weights W when
     given (a successive-halving rung; the optimizer starts afresh).
@@ -65,6 +69,10 @@ def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dat
     start_child(child_seed(config, index),
                 full_reset=index > 0 and index % C.FULL_RESET_EVERY == 0)
     child = build_model(space, seq, dataset, augment=config.augment)
+    cost = measure_cost(child.model)
+    skipped = over_limit_meta(cost, config)
+    if skipped is not None:  # over a hard limit: measured, never trained
+        return ChildOutcome(C.FAILED_CHILD_REWARD, skipped)
     inherited = store.load_into(child) if store is not None else 0
     if start is not None and start.get("weights"):
         child.model.set_weights(start["weights"])
@@ -74,7 +82,7 @@ def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dat
     result = fit_evaluate(child.model, dataset.x_train, dataset.y_train, dataset.x_val,
                           dataset.y_val, seed=child_seed(config, index), **options)
     stored = WeightStore.extract(child) if store is not None else {}
-    meta = {"params": int(child.model.count_params()), "train_seconds": result.seconds,
+    meta = {**cost, "train_seconds": result.seconds,
             "inherited_layers": inherited, "history": result.history,
             "epochs": result.epochs_run, "best_epoch": result.best_epoch}
     return ChildOutcome(result.val_accuracy, meta, child.model.get_weights(), stored)

@@ -10,7 +10,8 @@ import pytest
 from mlpnas.errors import NasError
 from mlpnas.storage.events import load_event
 from mlpnas.analysis.report import write_report
-from tests.helpers.fixture_logs import CHILDREN, TEST_ACCURACY, TOP_DESCRIPTION, write_event
+from tests.helpers.fixture_logs import (CHILDREN, FRONT_HYPERVOLUME, TEST_ACCURACY,
+                                        TOP_DESCRIPTION, write_event)
 
 
 class _Resources(HTMLParser):
@@ -38,7 +39,9 @@ def test_report_is_self_contained_and_has_the_top_architecture(tmp_path):
     parser = _Resources()
     parser.feed(text)
     assert not parser.tags & {"script", "link", "iframe"}
-    assert len(parser.links) == 4  # progress, distribution, heat-map, predictor
+    assert len(parser.links) == 5  # progress, Pareto front, distribution, heat-map, predictor
+    assert "Accuracy against cost (Pareto front)" in text
+    assert f"Hypervolume {FRONT_HYPERVOLUME:.4f}" in text
     for link in parser.links:
         head, data = link.split(",", 1)
         assert head == "data:image/png;base64"
