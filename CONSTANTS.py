@@ -336,6 +336,32 @@ HALVING_ETA = 3
 # A resumed search may also change its time limit and its patience (neither changes what
 # it samples).
 RESUME_MAY_CHANGE = (*RESUME_MAY_CHANGE, "time_budget", "patience")
+
+# --- Image children trained like CNNs (cnn and cell spaces) ------------------------------
+# Training choices of an image child, searched as tokens (docs/images.md). Adam's
+# learning rate; batch size; decoupled weight decay (AdamW, Keras' arithmetic).
+IMAGE_LEARNING_RATES = (0.001, 0.003)
+IMAGE_BATCH_SIZES = (64, 128)
+IMAGE_WEIGHT_DECAYS = (0.0, 0.05)
+# Random training-image changes: none, shifts of up to AUGMENT_MAX_SHIFT of the size, or
+# shifts and horizontal flips (--augment forces "flip+shift").
+IMAGE_AUGMENTS = ("none", "shift", "flip+shift")
+# Classifier head: global average pooling -> softmax, or the textbook head: the last map
+# (max-pooled down to at most IMAGE_DENSE_HEAD_SIDE per side) flattened -> dense ReLU -> softmax.
+IMAGE_HEADS = ("gap", "dense")
+IMAGE_DENSE_HEAD_UNITS = 128
+IMAGE_DENSE_HEAD_SIDE = 7
+# A child trains until its validation accuracy has not improved for this many epochs
+# (the best epoch is restored and scored), or until --child-epochs.
+IMAGE_PATIENCE = 5
+# The image spaces' defaults for --child-epochs (the epoch cap), --controller-epochs,
+# --samples-per-epoch and `nas export --ensemble`: few children, each trained from scratch
+# to convergence.
+IMAGE_MAX_EPOCHS = 30
+IMAGE_CONTROLLER_EPOCHS = 3
+IMAGE_SAMPLES_PER_EPOCH = 4
+IMAGE_EXPORT_ENSEMBLE = 3
+
 # --- regression targets ---
 # `--task auto`: a numeric label with more than this many distinct values is a regression
 # target; a numeric label with 3..this many distinct values is classified, with a hint.

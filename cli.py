@@ -130,19 +130,22 @@ def main() -> None:
               show_default=True, help="How architectures are proposed.")
 @click.option("--controller-epochs", type=POSITIVE, default=C.CONTROLLER_SAMPLING_EPOCHS,
               show_default=True, help="Controller epochs (sample, train, update); "
-                                      f"tabular space: {C.TABULAR_CONTROLLER_EPOCHS}.")
+                                      f"tabular space: {C.TABULAR_CONTROLLER_EPOCHS}; image spaces: "
+                                      f"{C.IMAGE_CONTROLLER_EPOCHS}.")
 @click.option("--samples-per-epoch", type=POSITIVE, default=C.SAMPLES_PER_CONTROLLER_EPOCH,
               show_default=True, help="Architectures trained per controller epoch; "
-                                      f"tabular space: {C.TABULAR_SAMPLES_PER_EPOCH}.")
+                                      f"tabular space: {C.TABULAR_SAMPLES_PER_EPOCH}; image spaces: "
+                                      f"{C.IMAGE_SAMPLES_PER_EPOCH}.")
 @click.option("--child-epochs", type=POSITIVE, default=C.ARCHITECTURE_TRAINING_EPOCHS,
               show_default=True, help="Training epochs of each child; tabular space: "
                                       f"at most {C.TABULAR_MAX_EPOCHS}, stopping once "
-                                      "validation accuracy stops improving.")
+                                      "validation accuracy stops improving; image spaces "
+                                      f"(cnn, cell): at most {C.IMAGE_MAX_EPOCHS}, likewise.")
 @click.option("--max-layers", type=click.IntRange(min=2), default=C.MAX_ARCHITECTURE_LENGTH,
               show_default=True, help="Longest architecture, output layer included.")
 @click.option("--one-shot/--no-one-shot", default=C.MLP_ONE_SHOT, show_default=True,
               help="Start children from the stored weights of matching layers "
-                   "(the tabular space trains every child from scratch).")
+                   "(the tabular and image spaces train every child from scratch).")
 @click.option("--seed", type=int, default=C.SEED, show_default=True,
               help="Seed for the split, the controller and the children.")
 @click.option("--task", type=click.Choice(list(C.TASKS)), default="auto", show_default=True,
@@ -185,7 +188,8 @@ def main() -> None:
 @click.option("--subset", type=POSITIVE, default=None,
               help="Train on a stratified sample of this many images (image spaces).")
 @click.option("--augment/--no-augment", default=False, show_default=True,
-              help="Random flips and shifts of training images (image spaces).")
+              help="Random flips and shifts of every child's training images "
+                   "(image spaces; else each child's augment choice decides).")
 
 # --- accuracy predictor and screening ---
 @click.option("--predictor/--no-predictor", "use_predictor", default=C.CONTROLLER_USE_PREDICTOR,
@@ -683,8 +687,8 @@ def events_command(logs_dir, as_json) -> None:
 @click.option("--ensemble", type=POSITIVE, default=None,
               help="Average the probabilities of K models: the architecture of --rank and "
                    "the next K-1 distinct ones, each retrained (default: "
-                   f"{C.TABULAR_EXPORT_ENSEMBLE} for the tabular space, at most as many as "
-                   f"it found; else {C.EXPORT_ENSEMBLE}).")
+                   f"{C.TABULAR_EXPORT_ENSEMBLE} for the tabular space, {C.IMAGE_EXPORT_ENSEMBLE} "
+                   f"for cnn and cell, at most as many as it found; else {C.EXPORT_ENSEMBLE}).")
 @click.option("--same-architecture", is_flag=True,
               help="With --ensemble K: K seeds of the --rank architecture instead.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False),

@@ -1,13 +1,21 @@
-"""CNN search on a Fashion-MNIST subset against a fixed hand-designed CNN, same budget.
+"""Does the exported winner of an image search beat the textbook CNN? Same images, same epochs.
 
-Prints the best searched child's validation and test accuracy, the same for a baseline
-CNN (conv3x3/32 pool2 -> conv3x3/64 pool2, trained for the same number of epochs on the
-same images as every child), the mean reward per controller epoch, the wall time, and
-the machine load it ran under. Reads Debian's dataset-fashion-mnist
-(`apt-get install dataset-fashion-mnist`) from /usr/share/datasets/fashion-mnist.
+For each seed: `nas search` with the space's defaults (or the budget given here) on a
+Fashion-MNIST subset; its winner exported as `nas export` does (retrained from scratch on
+train + validation, the space's default ensemble); the textbook Keras CNN
+(bench/textbook.py) trained by plain `model.fit` on the same train + validation images
+for as many epochs as the export trained; both tested on the same test images. Prints one
+row per seed (test accuracies, parameters, wall times), the medians, the machine load,
+and the ratio of the median test accuracies last. Reads Debian's dataset-fashion-mnist
+from /usr/share/datasets/fashion-mnist; --digits uses scikit-learn's 8x8 digits instead.
+The seeds default to REPORT seeds, disjoint from the seeds the image defaults were
+chosen on (0, 1, 2).
 
-    python bench/fashion_cnn.py                      # 19 min on 2 shared cores, load 8-11
-    python bench/fashion_cnn.py --controller-epochs 2 --samples-per-epoch 3   # quicker
+    python bench/fashion_cnn.py                                   # cnn space, 3 seeds
+    python bench/fashion_cnn.py --space cell
+    python bench/fashion_cnn.py --digits
+    python bench/fashion_cnn.py --controller-epochs 1 --samples-per-epoch 2 \\
+        --child-epochs 8 --seeds 10                               # a quick look
 """
 
 from __future__ import annotations
@@ -19,77 +27,107 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-from mlpnas.config import SearchConfig  # noqa: E402
-from mlpnas.data.images import load_images  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from textbook import keras_fit, textbook_cnn  # noqa: E402
 
 FASHION = "/usr/share/datasets/fashion-mnist"
-BASELINE = [dict(kernel=3, filters=32, stride=1, pool=2),
-            dict(kernel=3, filters=64, stride=1, pool=2)]
+REPORT_SEEDS = [10, 11, 12]
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", default=FASHION, help="Fashion-MNIST IDX folder")
-    p.add_argument("--subset", type=int, default=3000, help="training images")
-    p.add_argument("--controller-epochs", type=int, default=8)
-    p.add_argument("--samples-per-epoch", type=int, default=5)
-    p.add_argument("--child-epochs", type=int, default=3)
-    p.add_argument("--max-layers", type=int, default=3)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--digits", action="store_true", help="the built-in 8x8 digits instead")
+    p.add_argument("--subset", type=int, default=3000, help="training images (Fashion-MNIST)")
+    p.add_argument("--space", default="cnn", choices=("cnn", "cell"))
+    p.add_argument("--controller-epochs", type=int, default=None, help="default: the space's")
+    p.add_argument("--samples-per-epoch", type=int, default=None, help="default: the space's")
+    p.add_argument("--child-epochs", type=int, default=None, help="default: the space's")
+    p.add_argument("--max-layers", type=int, default=None, help="default: nas search's")
+    p.add_argument("--ensemble", type=int, default=None, help="default: the space's")
+    p.add_argument("--seeds", type=int, nargs="+", default=REPORT_SEEDS)
     return p.parse_args()
 
 
-def baseline(search, config: SearchConfig) -> tuple[float, float, float]:
-    """(validation, test accuracy, seconds) of the hand-designed CNN, trained like a child."""
-    from mlpnas.training.child import build_model, train_child
+def search_config(args: argparse.Namespace, seed: int, logs: str):
+    """The SearchConfig `nas search` would make from these options."""
+    from mlpnas.config import SearchConfig
+    from mlpnas.spaces import with_space_defaults
+
+    given = {"controller_epochs": args.controller_epochs, "max_layers": args.max_layers,
+             "samples_per_epoch": args.samples_per_epoch, "child_epochs": args.child_epochs}
+    given = {k: v for k, v in given.items() if v is not None}
+    defaults = SearchConfig()
+    options = {"dataset": "digits" if args.digits else args.data, "space": args.space,
+               "subset": None if args.digits else args.subset, "seed": seed, "logs_dir": logs,
+               "one_shot": defaults.one_shot, "controller_epochs": defaults.controller_epochs,
+               "samples_per_epoch": defaults.samples_per_epoch,
+               "child_epochs": defaults.child_epochs, **given}
+    return SearchConfig.from_options(with_space_defaults(options, set(given)))
+
+
+def one_seed(args: argparse.Namespace, seed: int) -> dict:
+    """Search, export and the textbook CNN for one seed."""
+    from mlpnas.data import load_search_dataset
+    from mlpnas.export import export_model
+    from mlpnas.search.loop import MLPNAS
     from mlpnas.training.trainer import accuracy
 
-    seq = search.space.encode(BASELINE)
+    logs = tempfile.mkdtemp(prefix="fashion_cnn_")
+    config = search_config(args, seed, logs)
+    data = load_search_dataset(config)
     start = time.perf_counter()
-    outcome = train_child(search.space, seq, 10**6, search.dataset, config, store=None)
-    seconds = time.perf_counter() - start
-    child = build_model(search.space, seq, search.dataset)
-    child.model.set_weights(outcome.weights)
-    test = accuracy(child.model, search.dataset.x_test, search.dataset.y_test)
-    return outcome.val_accuracy, test, seconds
+    result = MLPNAS(config, dataset=data, progress=lambda line: print(line, flush=True)).search()
+    search_s = time.perf_counter() - start
+    start = time.perf_counter()
+    exported = export_model(logs, None, Path(logs) / "winner.keras", ensemble=args.ensemble)
+    export_s = time.perf_counter() - start
+    epochs = max(m["epochs"] for m in exported.members)
+    x = np.concatenate([data.x_train, data.x_val])
+    y = np.concatenate([data.y_train, data.y_val])
+    model = textbook_cnn(data.input_shape, data.n_classes, seed)
+    textbook_s = keras_fit(model, x, y, epochs)
+    from mlpnas.training.tf_setup import import_tf
+
+    _, keras = import_tf()
+    winner = keras.saving.load_model(exported.path, compile=False)  # loads without nas
+    return {"seed": seed, "children": config.budget, "search_s": search_s,
+            "export_s": export_s, "search_val": result.best_val_accuracy, "epochs": epochs, "members": len(exported.members),
+            "nas": exported.test_accuracy, "nas_params": winner.count_params(),
+            "textbook": accuracy(model, data.x_test, data.y_test),
+            "textbook_params": model.count_params(), "textbook_s": textbook_s,
+            "description": exported.description, "train": len(y), "test": len(data.y_test)}
 
 
 def main() -> None:
     args = parse_args()
-    if not Path(args.data).is_dir():
+    if not args.digits and not Path(args.data).is_dir():
         sys.exit(f"no Fashion-MNIST at {args.data}: apt-get install dataset-fashion-mnist")
-    logs = tempfile.mkdtemp(prefix="fashion_cnn_")
-    config = SearchConfig(dataset=args.data, space="cnn", subset=args.subset,
-                          controller_epochs=args.controller_epochs,
-                          samples_per_epoch=args.samples_per_epoch,
-                          child_epochs=args.child_epochs, max_layers=args.max_layers,
-                          seed=args.seed, logs_dir=logs)
-    data = load_images(config.dataset, config.subset, config.seed)
-    print(f"load before: {os.getloadavg()[0]:.2f} (1-min average), {os.cpu_count()} cpus")
-    print(f"Fashion-MNIST: {len(data.y_train)} train / {len(data.y_val)} val / "
-          f"{len(data.y_test)} test images; {config.budget} children x {config.child_epochs} "
-          f"epochs, up to {config.max_layers} layers", flush=True)
-    from mlpnas.search.loop import MLPNAS
-
-    search = MLPNAS(config, dataset=data, progress=lambda line: print(line, flush=True))
-    start = time.perf_counter()
-    result = search.search()
-    search_seconds = time.perf_counter() - start
-    val, test, base_seconds = baseline(search, config)
-    best = result.entries[result.best_index]
-    print("\n=== results ===")
-    print(f"search: {config.budget} children in {search_seconds:.0f} s")
-    print(f"best child:  val {result.best_val_accuracy:.4f}  test {result.test_accuracy:.4f}  "
-          f"{best.meta['description']}")
-    print(f"baseline:    val {val:.4f}  test {test:.4f}  conv3x3/32 s1 pool2; conv3x3/64 s1 "
-          f"pool2  ({base_seconds:.0f} s, {config.child_epochs} epochs, same images)")
-    print(f"ratio best/baseline test accuracy: {result.test_accuracy / test:.3f}")
-    for stats in search.epoch_stats:
-        print(f"controller epoch {stats['epoch']}: mean reward {stats['mean_reward']:.4f}  "
-              f"max {stats['max_reward']:.4f}")
-    print(f"load after: {os.getloadavg()[0]:.2f} (1-min average); event: {result.event_dir}")
+    print(f"load before: {os.getloadavg()[0]:.2f} (1-min average), {os.cpu_count()} cpus",
+          flush=True)
+    rows = []
+    for seed in args.seeds:
+        rows.append(one_seed(args, seed))
+        r = rows[-1]
+        print(f"seed {seed}: nas {r['nas']:.4f} ({r['members']} model(s), {r['nas_params']} "
+              f"params; search {r['children']} children {r['search_s']:.0f} s, best val "
+              f"{r['search_val']:.4f}, export "
+              f"{r['export_s']:.0f} s)  textbook {r['textbook']:.4f} ({r['textbook_params']} "
+              f"params, {r['textbook_s']:.0f} s)  {r['epochs']} epochs on {r['train']} images, "
+              f"{r['test']} test images; winner: {r['description']}", flush=True)
+    nas = float(np.median([r["nas"] for r in rows]))
+    textbook = float(np.median([r["textbook"] for r in rows]))
+    print(f"\n=== {args.space} space, {'digits' if args.digits else f'{args.subset} images'}, "
+          f"seeds {args.seeds} ===")
+    print(f"median test accuracy: nas export {nas:.4f}  textbook model.fit {textbook:.4f}  "
+          f"difference {100 * (nas - textbook):+.1f} points")
+    print(f"median search wall time: {np.median([r['search_s'] for r in rows]):.0f} s; "
+          f"load after: {os.getloadavg()[0]:.2f} (1-min average, shared machine)")
+    print(f"ratio nas / textbook (median test accuracy): {nas / textbook:.3f}")
 
 
 if __name__ == "__main__":

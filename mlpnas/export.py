@@ -201,7 +201,7 @@ def _retrain(config: SearchConfig, tokens: list, data: Dataset, epochs: int, see
     seed_everything(seed)
     space = make_space(config.space, max_length=config.max_layers, dropout=config.dropout,
                        input_shape=data.input_shape)
-    model = build_model(space, tokens, data).model
+    model = build_model(space, tokens, data, augment=config.augment).model
     x = np.concatenate([data.x_train, data.x_val])
     y = np.concatenate([data.y_train, data.y_val])
     options = {"batch_size": config.batch_size, "learning_rate": config.learning_rate,
@@ -210,7 +210,17 @@ def _retrain(config: SearchConfig, tokens: list, data: Dataset, epochs: int, see
         fit_evaluate(model, x, y, x, y, epochs, seed=seed, **options)
     except ChildTrainingError as exc:
         raise NasError(f"retraining failed: {exc}") from None
-    return model
+    return without_augmentation(model, lambda: build_model(space, tokens, data, "none").model)
+
+
+def without_augmentation(model: Any, build_plain: Any) -> Any:
+    """`model`, or the same trained weights in the model without its training-time image
+    augmentation (which has no weights), so the saved file needs nothing of nas to load."""
+    if "augment" not in [layer.name for layer in model.layers]:
+        return model
+    plain = build_plain()
+    plain.set_weights(model.get_weights())
+    return plain
 
 
 # --- predict ---------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ class Table:
 
 def _space_for(info: BenchmarkInfo, choices: dict[str, list]) -> tuple[SearchSpace, np.ndarray]:
     if info.family == "NASBench201":
-        space = CellSpace()
+        space = CellSpace(training={})  # the tables' cells have no training choices
         if [list(c) for c in choices.values()] != [list(CellSpace.OPS)] * space.max_length:
             raise NasError("the installed NAS-Bench-201 table does not use the cell encoding")
         return space, np.zeros(space.max_length, dtype=int)

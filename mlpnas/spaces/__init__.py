@@ -47,6 +47,11 @@ class SpaceInfo:
         return getattr(importlib.import_module(module), name)
 
 
+# Image children train from scratch until validation accuracy stops improving.
+IMAGE_DEFAULTS = {"child_epochs": C.IMAGE_MAX_EPOCHS, "one_shot": False,
+                  "controller_epochs": C.IMAGE_CONTROLLER_EPOCHS,
+                  "samples_per_epoch": C.IMAGE_SAMPLES_PER_EPOCH}
+
 SPACES: dict[str, SpaceInfo] = {
     "mlp": SpaceInfo(MLPSpace, "tabular", "mlpnas.training.mlp:build_mlp",
                      "MLPs in the MLPNAS vocabulary (tabular data)"),
@@ -58,9 +63,11 @@ SPACES: dict[str, SpaceInfo] = {
                           "samples_per_epoch": C.TABULAR_SAMPLES_PER_EPOCH},
                          C.TABULAR_EXPORT_ENSEMBLE),
     "cnn": SpaceInfo(CNNSpace, "image", "mlpnas.training.cnn:build_cnn",
-                     "layer-by-layer CNNs, Zoph & Le 2016 (images)"),
+                     "layer-by-layer CNNs, Zoph & Le 2016, with their training choices "
+                     "(images)", IMAGE_DEFAULTS, C.IMAGE_EXPORT_ENSEMBLE),
     "cell": SpaceInfo(CellSpace, "image", "mlpnas.training.cnn:build_cell_network",
-                      "a NAS-Bench-201 cell network (images)"),
+                      "a NAS-Bench-201 cell network with its training choices (images)",
+                      IMAGE_DEFAULTS, C.IMAGE_EXPORT_ENSEMBLE),
 }
 
 

@@ -48,6 +48,7 @@ import numpy as np
 import CONSTANTS as C
 from mlpnas.errors import NasError
 from mlpnas.spaces.base import SearchSpace
+from mlpnas.spaces.training import TrainingChoices
 
 KINDS = ("kernel", "filters", "stride", "pool", "skip", "end")
 
@@ -97,9 +98,12 @@ class CNNSpace(SearchSpace):
                  kernels: Sequence[int] = C.CNN_KERNEL_SIZES,
                  filters: Sequence[int] = C.CNN_FILTERS,
                  strides: Sequence[int] = C.CNN_STRIDES,
-                 pools: Sequence[int] = C.CNN_POOLS, **_ignored: Any) -> None:
+                 pools: Sequence[int] = C.CNN_POOLS,
+                 training: dict[str, Sequence[Any]] | None = None, **_ignored: Any) -> None:
         """`max_length` is the most conv layers (the --max-layers option, named like the
-        other spaces' argument); `input_shape` (H, W[, C]) enables the size masking."""
+        other spaces' argument); `input_shape` (H, W[, C]) enables the size masking;
+        `training`: the training choices searched ahead of the layers (None: all of
+        mlpnas.spaces.training's, {}: none, children train with the search's settings)."""
         if max_length < 1:
             raise NasError(f"a CNN needs at least 1 layer, got --max-layers {max_length}")
         self.max_layers = int(max_length)
@@ -112,7 +116,8 @@ class CNNSpace(SearchSpace):
             self.first_id[kind] = next_id
             next_id += len(self.options[kind])
         self.end_id = next_id
-        self.vocab_size = self.end_id
+        self.training = TrainingChoices(self.end_id + 1, training)
+        self.vocab_size = self.training.end - 1
         self.skip_no, self.skip_yes = self.first_id["skip"], self.first_id["skip"] + 1
         self.layout = self._layout()
         self.max_length = len(self.layout)
@@ -121,7 +126,7 @@ class CNNSpace(SearchSpace):
 
     def _layout(self) -> list[tuple[str, int, int]]:
         """(kind, layer, j) of every position: j is the earlier layer of a skip token."""
-        layout = []
+        layout = [(kind, -1, -1) for kind in self.training.kinds]
         for i in range(self.max_layers):
             layout += [(kind, i, -1) for kind in KINDS[:4]]
             layout += [("skip", i, j) for j in range(i)]
@@ -131,6 +136,8 @@ class CNNSpace(SearchSpace):
         """Token id of `value` for a choice of `kind` (e.g. token('kernel', 5))."""
         if kind == "end":
             return self.end_id
+        if kind in self.training.kinds:
+            return self.training.token(kind, value)
         try:
             return self.first_id[kind] + self.options[kind].index(value)
         except (KeyError, ValueError):
@@ -144,16 +151,21 @@ class CNNSpace(SearchSpace):
         for kind in KINDS[:-1]:
             if self.first_id[kind] <= token < self.first_id[kind] + len(self.options[kind]):
                 return kind
+        if self.training.kind_of(token):
+            return self.training.kind_of(token)
         raise NasError(f"token {token} is not in the cnn vocabulary (1..{self.vocab_size})")
 
     def value(self, token: int) -> Any:
         """The choice a (non-end) token stands for."""
         kind = self.kind_of(token)
+        if kind in self.training.kinds:
+            return self.training.value(token)
         return None if kind == "end" else self.options[kind][int(token) - self.first_id[kind]]
 
-    def encode(self, layers: Sequence[CNNLayer | dict]) -> list[int]:
-        """Tokens of a network given as layers (kernel, filters, stride, pool, inputs)."""
-        seq: list[int] = []
+    def encode(self, layers: Sequence[CNNLayer | dict], **training: Any) -> list[int]:
+        """Tokens of a network given as layers (kernel, filters, stride, pool, inputs) and
+        its training choices (named with _: learning_rate=0.003; defaults for the rest)."""
+        seq: list[int] = self.training.encode(**training)
         for i, layer in enumerate(layers):
             spec = layer if isinstance(layer, dict) else layer.__dict__
             seq += [self.token(kind, spec[kind]) for kind in KINDS[:4]]
@@ -204,6 +216,9 @@ class CNNSpace(SearchSpace):
             mask[self.end_id] = True
         if kind == "end":
             return mask
+        if kind in self.training.kinds:
+            mask[list(self.training.ids(kind))] = True
+            return mask
         size = self._size(prefix) if kind in ("stride", "pool") else None
         for k, value in enumerate(self.options[kind]):
             if kind not in ("stride", "pool") or self._shrinks_ok(size, kind, value):
@@ -220,8 +235,20 @@ class CNNSpace(SearchSpace):
 
     # --- decoding --------------------------------------------------------------------------
 
+    def _reads_layers_only(self, seq: Sequence[int]) -> bool:
+        """True for a sequence of layer tokens alone (logged by a space without training
+        choices), which reading commands still decode."""
+        return bool(len(self.training)) and bool(len(seq)) and not self.training.kind_of(seq[0])
+
+    def _layers_only(self) -> "CNNSpace":
+        return CNNSpace(self.max_layers, None, training={},
+                        **{f"{k}s" if k != "filters" else k: v
+                           for k, v in self.options.items() if k != "skip"})
+
     def decode(self, seq: Sequence[int], n_classes: int | None = None) -> list:
         """The CNNLayer of each layer (the classifier is implied)."""
+        if self._reads_layers_only(seq):
+            return self._layers_only().decode(seq, n_classes)
         specs: dict[int, dict] = {}
         for t, tok in enumerate(seq):
             kind = self.kind_of(tok)
@@ -231,6 +258,8 @@ class CNNSpace(SearchSpace):
             if kind != expected:
                 raise NasError(f"token {int(tok)} at position {t} is a {kind} token; "
                                f"the cnn encoding expects a {expected} token there")
+            if kind in self.training.kinds:
+                continue
             _, layer, j = self.layout[t]
             spec = specs.setdefault(layer, {"inputs": []})
             if kind == "skip":
@@ -258,6 +287,8 @@ class CNNSpace(SearchSpace):
         kind = self.kind_of(token)
         if kind == "end":
             return "end"
+        if kind in self.training.kinds:
+            return self.training.label(token)
         value = self.value(token)
         if kind == "pool":
             return "pool none" if value == 1 else f"pool {value}x{value}"
@@ -267,12 +298,29 @@ class CNNSpace(SearchSpace):
         return f"{kind} {value}"
 
     def choices(self, seq: Sequence[int]) -> list[tuple[str, Any]]:
-        """Depth, skip connections, and the kernel, filters, stride and pool of each layer."""
+        """Depth, skip connections, the kernel, filters, stride and pool of each layer, and
+        the training choices."""
+        if self._reads_layers_only(seq):
+            return self._layers_only().choices(seq)
         layers = self.decode(seq)
         return ([("depth", len(layers)),
                  ("skip connections", sum(len(layer.inputs) for layer in layers))]
-                + [(kind, getattr(layer, kind)) for layer in layers for kind in KINDS[:4]])
+                + [(kind, getattr(layer, kind)) for layer in layers for kind in KINDS[:4]]
+                + [(kind, self.training_choices(seq)[kind]) for kind in self.training.kinds])
 
     def describe(self, seq: Sequence[int], n_classes: int | None = None) -> str:
-        """e.g. 'conv3x3/32 s1; conv5x5/32 s1 pool2 <- [0]'."""
-        return "; ".join(str(layer) for layer in self.decode(seq, n_classes))
+        """e.g. 'conv3x3/32 s1; conv5x5/32 s1 pool2 <- [0] | lr 0.001, batch 64, ...'."""
+        text = "; ".join(str(layer) for layer in self.decode(seq, n_classes))
+        if len(self.training) and not self._reads_layers_only(seq):
+            text += " | " + self.training.describe(seq[:len(self.training)])
+        return text
+
+    def training_choices(self, seq: Sequence[int]) -> dict[str, Any]:
+        """How `seq` trains: learning rate, batch size, weight decay, augment, head."""
+        return self.training.parse(seq[:len(self.training)])
+
+    def training_options(self, seq: Sequence[int]) -> dict[str, Any]:
+        """The trainer's keyword arguments (none when the space searches no training)."""
+        if not len(self.training):
+            return {}
+        return self.training.trainer_options(seq[:len(self.training)])

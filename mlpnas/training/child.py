@@ -38,10 +38,11 @@ class ChildOutcome:
 
 
 def build_model(space: SearchSpace, seq: Sequence[int], dataset: Dataset,
-                augment: bool = False) -> Child:
+                augment: bool | str = False) -> Child:
     """The Keras model of `seq` in `space` for `dataset`'s inputs and classes.
 
-    `augment` (image spaces only) puts random flips and shifts in front, active in training.
+    `augment` (image spaces only): True puts random flips and shifts in front, active in
+    training, whatever the sequence chose; "none" leaves them out (a model to save).
     """
     build = space_info(space.name).build_function()
     return build(space, seq, dataset.input_shape, dataset.n_classes, augment)

@@ -32,18 +32,21 @@ tf, keras = import_tf()
 
 
 class Augment(keras.layers.Layer):
-    """Random horizontal flips and shifts while training; the identity otherwise (no weights)."""
+    """Random shifts (and horizontal flips) while training; the identity otherwise."""
 
-    def __init__(self, max_shift: float = C.AUGMENT_MAX_SHIFT, **kwargs) -> None:
+    def __init__(self, max_shift: float = C.AUGMENT_MAX_SHIFT, flip: bool = True,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.max_shift = float(max_shift)
+        self.flip = bool(flip)
 
     def call(self, x, training=None):
         if not training:
             return x
         batch = tf.shape(x)[0]
-        flip = tf.random.uniform([batch, 1, 1, 1]) < 0.5
-        x = tf.where(flip, tf.reverse(x, axis=[2]), x)
+        if self.flip:
+            flip = tf.random.uniform([batch, 1, 1, 1]) < 0.5
+            x = tf.where(flip, tf.reverse(x, axis=[2]), x)
         dy, dx = (tf.round(tf.random.uniform([batch], -1.0, 1.0) * self.max_shift * size)
                   for size in (x.shape[1], x.shape[2]))
         one, zero = tf.ones([batch]), tf.zeros([batch])
@@ -53,7 +56,7 @@ class Augment(keras.layers.Layer):
             fill_value=0.0, interpolation="NEAREST", fill_mode="CONSTANT")
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "max_shift": self.max_shift}
+        return {**super().get_config(), "max_shift": self.max_shift, "flip": self.flip}
 
 
 def conv_key(position: str, in_channels: int, kernel: int, filters: int, op: str) -> tuple:
@@ -99,6 +102,22 @@ def classifier(x, n_classes: int, keys: dict):
     return keras.layers.Dense(n_classes, activation="softmax", name="output")(x)
 
 
+def head(maps: list, n_classes: int, keys: dict, kind: str = "gap"):
+    """The classifier on the final feature maps: "gap" global-average-pools each map;
+    "dense" max-pools each down to at most IMAGE_DENSE_HEAD_SIDE per side, flattens them
+    and adds a dense ReLU layer (the textbook CNN's head); both end in the softmax."""
+    if kind == "gap":
+        return classifier(concat([keras.layers.GlobalAveragePooling2D()(m) for m in maps]),
+                          n_classes, keys)
+    side = C.IMAGE_DENSE_HEAD_SIDE
+    flat = [keras.layers.Flatten()(match_size(m, [math.ceil(s / math.ceil(s / side))
+                                                  for s in m.shape[1:3]])) for m in maps]
+    x = concat(flat)
+    keys["head.dense"] = ("dense", int(x.shape[-1]), C.IMAGE_DENSE_HEAD_UNITS, "relu")
+    x = keras.layers.Dense(C.IMAGE_DENSE_HEAD_UNITS, activation="relu", name="head.dense")(x)
+    return classifier(x, n_classes, keys)
+
+
 def make_child(inputs, outputs, keys: dict) -> Child:
     """The Child of a functional model; keys of layers Keras pruned (dead cell edges) dropped."""
     model = keras.Model(inputs, outputs)
@@ -106,20 +125,33 @@ def make_child(inputs, outputs, keys: dict) -> Child:
     return Child(model, {name: key for name, key in keys.items() if name in present})
 
 
-def image_input(input_shape: Sequence[int], augment: bool):
-    """(model input, tensor the network starts from)."""
+def image_input(input_shape: Sequence[int], augment: str):
+    """(model input, tensor the network starts from); `augment`: "none", "shift" or
+    "flip+shift"."""
     if len(input_shape) != 3:
         raise NasError(f"CNN children need images (H, W, C); the data set has inputs of "
                        f"shape {tuple(input_shape)}")
     inputs = keras.Input(tuple(input_shape), name="image")
-    return inputs, (Augment(name="augment")(inputs) if augment else inputs)
+    if augment == "none":
+        return inputs, inputs
+    return inputs, Augment(flip=augment == "flip+shift", name="augment")(inputs)
+
+
+def training_build(space, seq: Sequence[int], augment: bool | str) -> tuple[str, str]:
+    """(augmentation, head) of a child: its own choices; `augment` True (--augment) forces
+    flips and shifts, a string ("none", "shift", "flip+shift") that augmentation."""
+    chosen = space.training_choices(seq)
+    if isinstance(augment, str):
+        return augment, chosen["head"]
+    return ("flip+shift" if augment else chosen["augment"]), chosen["head"]
 
 
 def build_cnn(space: CNNSpace, seq: Sequence[int], input_shape: Sequence[int],
-              n_classes: int, augment: bool = False) -> Child:
+              n_classes: int, augment: bool | str = False) -> Child:
     """The layer-by-layer CNN of `seq` (see mlpnas.spaces.cnn for the encoding)."""
     space.validate(seq)
     layers = space.decode(seq)
+    augment, head_kind = training_build(space, seq, augment)
     inputs, x = image_input(input_shape, augment)
     outputs, keys = [], {}
     for layer in layers:
@@ -133,8 +165,8 @@ def build_cnn(space: CNNSpace, seq: Sequence[int], input_shape: Sequence[int],
         if layer.pool > 1:
             h = keras.layers.MaxPooling2D(layer.pool)(h)
         outputs.append(h)
-    pooled = [keras.layers.GlobalAveragePooling2D()(outputs[i]) for i in space.unconsumed(layers)]
-    return make_child(inputs, classifier(concat(pooled), n_classes, keys), keys)
+    final = [outputs[i] for i in space.unconsumed(layers)]
+    return make_child(inputs, head(final, n_classes, keys, head_kind), keys)
 
 
 def cell_edge(x, op: str, width: int, position: str, keys: dict):
@@ -175,12 +207,13 @@ def reduction(x, width: int, position: str, keys: dict):
 
 
 def build_cell_network(space: CellSpace, seq: Sequence[int], input_shape: Sequence[int],
-                       n_classes: int, augment: bool = False,
+                       n_classes: int, augment: bool | str = False,
                        cells: int = C.CELL_CELLS_PER_STAGE,
                        width: int = C.CELL_BASE_WIDTH) -> Child:
     """NAS-Bench-201's network around the cell of `seq` (3 stages of `cells` cells)."""
     space.validate(seq)
     ops = space.ops(seq)
+    augment, head_kind = training_build(space, seq, augment)
     inputs, x = image_input(input_shape, augment)
     keys: dict = {}
     x = conv_bn(x, 3, width, 1, "stem", "stem", keys, relu_after=False)
@@ -191,5 +224,4 @@ def build_cell_network(space: CellSpace, seq: Sequence[int], input_shape: Sequen
             x = cell(x, ops, width * 2 ** stage, f"cell{stage}.{c}", keys)
     x = keras.layers.BatchNormalization(momentum=C.CNN_BN_MOMENTUM, name="last.bn")(x)
     keys["last.bn"] = ("batchnorm", "last", int(x.shape[-1]), 1, int(x.shape[-1]), "last")
-    x = keras.layers.GlobalAveragePooling2D()(keras.layers.ReLU()(x))
-    return make_child(inputs, classifier(x, n_classes, keys), keys)
+    return make_child(inputs, head([keras.layers.ReLU()(x)], n_classes, keys, head_kind), keys)

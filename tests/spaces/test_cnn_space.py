@@ -5,11 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import CONSTANTS as C
+
 from mlpnas.spaces.cnn import CNNLayer, CNNSpace
 from mlpnas.errors import NasError
 from mlpnas.spaces import make_space
 from mlpnas.spaces.cell import CellSpace
 from mlpnas.strategies.random import RandomStrategy
+
+
+def plain(**kwargs) -> CNNSpace:
+    """The layer encoding alone (no training choices ahead of the layers)."""
+    return CNNSpace(training={}, **kwargs)
 
 
 def spec(kernel=3, filters=16, stride=1, pool=1, inputs=()):
@@ -24,7 +31,7 @@ def test_make_space_passes_each_space_only_its_arguments():
 
 
 def test_layout_and_length():
-    space = CNNSpace(max_length=3)
+    space = plain(max_length=3)
     # 4 tokens per layer, i skip tokens for layer i, one end token
     assert space.max_length == 4 * 3 + (0 + 1 + 2) + 1
     kinds = [kind for kind, _, _ in space.layout]
@@ -33,7 +40,7 @@ def test_layout_and_length():
 
 
 def test_encode_decode_round_trip_and_description():
-    space = CNNSpace(max_length=4, input_shape=(32, 32, 3))
+    space = plain(max_length=4, input_shape=(32, 32, 3))
     layers = [spec(3, 32), spec(5, 32, 1, 2, inputs=[0]), spec(5, 48, 2, 1, inputs=[0, 1]),
               spec(7, 64)]
     seq = space.encode(layers)
@@ -47,7 +54,7 @@ def test_encode_decode_round_trip_and_description():
 
 
 def test_every_choice_is_its_own_token_of_its_kind():
-    space = CNNSpace(max_length=2)
+    space = plain(max_length=2)
     for kind in ("kernel", "filters", "stride", "pool", "skip"):
         for value in space.options[kind]:
             tok = space.token(kind, value)
@@ -58,7 +65,7 @@ def test_every_choice_is_its_own_token_of_its_kind():
 
 
 def test_step_masks_allow_only_that_steps_kind():
-    space = CNNSpace(max_length=3)
+    space = plain(max_length=3)
     seq = space.encode([spec(), spec(), spec()])
     for t in range(len(seq)):
         allowed = {space.kind_of(tok) for tok in np.flatnonzero(space.valid_next(seq[:t]))}
@@ -70,7 +77,7 @@ def test_step_masks_allow_only_that_steps_kind():
 
 
 def test_end_only_after_a_layer_and_forced_after_max_layers():
-    space = CNNSpace(max_length=2)
+    space = plain(max_length=2)
     assert not space.valid_next([])[space.end_id]
     two = space.encode([spec(), spec()])[:-1]
     assert np.flatnonzero(space.valid_next(two)).tolist() == [space.end_id]
@@ -79,7 +86,7 @@ def test_end_only_after_a_layer_and_forced_after_max_layers():
 
 
 def test_strides_and_pools_that_would_shrink_below_1x1_are_masked():
-    space = CNNSpace(max_length=4, input_shape=(4, 4, 1))
+    space = plain(max_length=4, input_shape=(4, 4, 1))
     s2, p2 = space.token("stride", 2), space.token("pool", 2)
     # layer 0: stride 2 (4 -> 2), then the pool (2 -> 1) is still allowed
     prefix = [space.token("kernel", 3), space.token("filters", 16), s2]
@@ -90,17 +97,17 @@ def test_strides_and_pools_that_would_shrink_below_1x1_are_masked():
     assert not space.valid_next(layer1 + [space.token("stride", 1)])[p2]
     assert not space.is_valid(space.encode([spec(stride=2, pool=2), spec(stride=2)]))
     # without an image size nothing is masked (the read path decodes without it)
-    assert CNNSpace(max_length=4).valid_next(layer1)[s2]
+    assert plain(max_length=4).valid_next(layer1)[s2]
 
 
 def test_non_square_images_are_masked_on_the_smaller_side():
-    space = CNNSpace(max_length=2, input_shape=(2, 8, 1))
+    space = plain(max_length=2, input_shape=(2, 8, 1))
     assert not space.is_valid(space.encode([spec(stride=2, pool=2)]))
     assert space.is_valid(space.encode([spec(stride=2)]))
 
 
 def test_random_sequences_are_valid_and_never_shrink_below_1x1():
-    space = CNNSpace(max_length=4, input_shape=(8, 8, 1))
+    space = plain(max_length=4, input_shape=(8, 8, 1))
     strategy = RandomStrategy(space, seed=3)
     for seq in strategy.ask(40):
         assert space.is_valid(seq)
@@ -109,7 +116,7 @@ def test_random_sequences_are_valid_and_never_shrink_below_1x1():
 
 
 def test_skip_anchors_point_at_the_step_after_the_earlier_layers_pool_token():
-    space = CNNSpace(max_length=3)
+    space = plain(max_length=3)
     anchors = space.skip_anchors()
     skip_steps = [t for t, (kind, _, _) in enumerate(space.layout) if kind == "skip"]
     assert sorted(anchors) == skip_steps
@@ -120,7 +127,7 @@ def test_skip_anchors_point_at_the_step_after_the_earlier_layers_pool_token():
 
 
 def test_decode_rejects_tokens_of_the_wrong_kind():
-    space = CNNSpace(max_length=2)
+    space = plain(max_length=2)
     seq = space.encode([spec()])
     bad = [seq[1]] + seq[1:]  # a filters token where a kernel token belongs
     with pytest.raises(NasError, match="expects a kernel token"):
@@ -130,7 +137,7 @@ def test_decode_rejects_tokens_of_the_wrong_kind():
 
 
 def test_unconsumed_layers_feed_the_classifier():
-    space = CNNSpace(max_length=3)
+    space = plain(max_length=3)
     layers = space.decode(space.encode([spec(), spec(), spec(inputs=[0])]))
     assert CNNSpace.unconsumed(layers) == [1, 2]  # layer 1 is read by nobody
 
@@ -138,8 +145,37 @@ def test_unconsumed_layers_feed_the_classifier():
 def test_cell_space_round_trips_nas_bench_201_strings():
     space = CellSpace()
     arch = "|nor_conv_3x3~0|+|none~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|"
-    seq = space.encode_string(arch)
-    assert space.arch_string(seq) == arch and space.describe(seq) == arch
-    assert space.is_valid(seq) and len(seq) == 6
+    seq = space.encode_string(arch, head="dense", learning_rate=0.003)
+    assert space.arch_string(seq) == arch and space.describe(seq).startswith(arch + " | lr 0.003")
+    assert space.is_valid(seq) and len(seq) == 6 + len(space.training)
+    assert space.training_choices(seq)["head"] == "dense"
+    assert not space.is_valid(seq[:6]) and CellSpace(training={}).is_valid(seq[:6])
+    assert space.describe(seq[:6]) == arch  # logged without training choices: still read
     with pytest.raises(NasError):
         space.encode_string("|conv~0|+|none~0|")
+
+
+def test_training_choices_come_first_and_set_how_the_child_trains():
+    space = CNNSpace(max_length=2, input_shape=(8, 8, 1))
+    seq = space.encode([spec(filters=32)], learning_rate=0.003, batch_size=128,
+                       weight_decay=0.05, augment="shift", head="dense")
+    n = len(space.training)
+    assert [space.layout[t][0] for t in range(n)] == space.training.kinds
+    for t in range(n):  # each step allows exactly the values of its own choice
+        allowed = np.flatnonzero(space.valid_next(seq[:t])).tolist()
+        assert allowed == list(space.training.ids(space.training.kinds[t]))
+    assert space.is_valid(seq) and space.decode(seq) == plain().decode(seq[n:])
+    assert space.training_options(seq) == {"learning_rate": 0.003, "batch_size": 128,
+                                           "weight_decay": 0.05, "patience": C.IMAGE_PATIENCE}
+    assert space.training_choices(seq)["augment"] == "shift"
+    assert space.describe(seq).endswith("| lr 0.003, batch 128, wd 0.05, augment shift, head dense")
+    assert plain().training_options(seq[n:]) == {}
+    with pytest.raises(NasError, match="not a head choice"):
+        space.encode([spec()], head="flatten")
+
+
+def test_a_sequence_logged_without_training_choices_is_still_read():
+    space, old = CNNSpace(max_length=2), plain(max_length=2)
+    seq = old.encode([spec(kernel=5), spec(filters=24, pool=2)])
+    assert space.describe(seq) == old.describe(seq) == "conv5x5/16 s1; conv3x3/24 s1 pool2"
+    assert space.choices(seq) == old.choices(seq) and not space.is_valid(seq)

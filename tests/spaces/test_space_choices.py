@@ -79,9 +79,12 @@ def test_cnn_choices_and_labels_name_the_layer_settings():
     choices = space.choices(seq)
     assert ("depth", 2) in choices and ("skip connections", 1) in choices
     assert choices.count(("kernel", 3)) == 1 and ("pool", 2) in choices
+    assert ("head", "gap") in choices and ("learning rate", 0.001) in choices
     labels = [space.token_label(t, tok) for t, tok in enumerate(seq)]
-    assert labels[:4] == ["kernel 3", "filters 32", "stride 1", "pool 2x2"]
-    assert labels[8:] == ["skip from 0: yes", "end"]
+    n = len(space.training)
+    assert labels[:2] == ["learning rate 0.001", "batch size 64"]
+    assert labels[n:n + 4] == ["kernel 3", "filters 32", "stride 1", "pool 2x2"]
+    assert labels[n + 8:] == ["skip from 0: yes", "end"]
 
 
 def test_grid_choices_and_labels_are_parameter_values():

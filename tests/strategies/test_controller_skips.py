@@ -18,7 +18,7 @@ SMALL = ControllerConfig(lstm_dim=16, embedding_dim=8, learning_rate=0.05, train
 
 
 def make(seed=0, steps=1) -> tuple[CNNSpace, Controller]:
-    space = CNNSpace(max_length=3, input_shape=(8, 8, 1))
+    space = CNNSpace(max_length=3, input_shape=(8, 8, 1), training={})
     cfg = ControllerConfig(**{**SMALL.__dict__, "train_steps": steps})
     return space, Controller(space, cfg, seed=seed)
 
@@ -94,7 +94,7 @@ def test_state_round_trip_includes_the_skip_weights():
 
 @pytest.mark.slow
 def test_the_predictor_shares_no_weights_with_the_skip_sigmoid_or_the_policy():
-    space = CNNSpace(max_length=2, input_shape=(8, 8, 1))
+    space = CNNSpace(max_length=2, input_shape=(8, 8, 1), training={})
     ctrl = Controller(space, ControllerConfig(**{**SMALL.__dict__, "use_predictor": True}), seed=0)
     skip_ids = {id(v) for v in ctrl._skip_variables()}
     assert len(skip_ids) == 3 and skip_ids <= {id(v) for v in ctrl.net.trainable_variables}

@@ -97,3 +97,31 @@ def test_augment_is_identity_at_inference_and_keeps_the_shape_in_training():
     out = layer(x, training=True).numpy()
     assert out.shape == x.shape and not np.array_equal(out, x.numpy())
     assert layer.weights == []  # nothing for the weight store to carry
+
+
+def test_the_dense_head_is_the_textbook_cnns_and_gap_is_global_pooling():
+    space = CNNSpace(max_length=2, input_shape=(28, 28, 1))
+    layers = [spec(filters=32, pool=2), spec(filters=64, pool=2)]
+    dense = build_cnn(space, space.encode(layers, head="dense"), (28, 28, 1), 10)
+    # 7x7x64 flattened into 128 ReLU units, as the textbook CNN does
+    assert dense.keys["head.dense"] == ("dense", 7 * 7 * 64, 128, "relu")
+    assert dense.keys["output"] == ("dense", 128, 10, "softmax")
+    gap = build_cnn(space, space.encode(layers, head="gap"), (28, 28, 1), 10)
+    assert gap.keys["output"] == ("dense", 64, 10, "softmax") and "head.dense" not in gap.keys
+    # a larger final map is max-pooled down to 7x7 before it is flattened
+    wide = build_cnn(space, space.encode([spec(filters=16)], head="dense"), (28, 28, 1), 10)
+    assert wide.keys["head.dense"][1] == 7 * 7 * 16
+    digits = CNNSpace(max_length=1, input_shape=(8, 8, 1))
+    small = build_cnn(digits, digits.encode([spec(filters=16)], head="dense"), (8, 8, 1), 10)
+    assert small.keys["head.dense"][1] == 4 * 4 * 16  # 8x8 halved, not padded to 7x7
+
+
+def test_the_augment_choice_puts_shifts_or_flips_in_front():
+    space = CNNSpace(max_length=1, input_shape=(8, 8, 1))
+    for choice, flip in (("shift", False), ("flip+shift", True)):
+        child = build_cnn(space, space.encode([spec()], augment=choice), (8, 8, 1), 3)
+        assert child.model.get_layer("augment").flip is flip
+    plain = build_cnn(space, space.encode([spec()]), (8, 8, 1), 3).model
+    assert "augment" not in [lay.name for lay in plain.layers]
+    forced = build_cnn(space, space.encode([spec()]), (8, 8, 1), 3, augment=True).model
+    assert forced.get_layer("augment").flip  # --augment: flips and shifts whatever the tokens

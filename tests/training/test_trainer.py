@@ -44,3 +44,24 @@ def test_non_finite_loss_raises():
     x[0, 0] = np.nan
     with pytest.raises(trainer.ChildTrainingError):
         trainer.fit_evaluate(toy_mlp([8], ["relu"]), x, y, xv, yv, epochs=1, batch_size=16)
+
+
+def test_a_cnn_trained_by_nas_matches_model_fit_on_the_same_batches():
+    """The compiled loop is model.fit's arithmetic: same batches, same weights after."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(48, 6, 6, 1)).astype("float32")
+    y = rng.integers(0, 3, 48)
+
+    def cnn():
+        keras.utils.set_random_seed(3)
+        return keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+                                 keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+                                 keras.layers.Dense(3, activation="softmax")])
+
+    fitted, ours = cnn(), cnn()
+    fitted.compile(optimizer=keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy")
+    fitted.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    identity = np.tile(np.arange(len(y)), (2, 1))
+    trainer._fit_keras(ours, x, y, x, y, identity, 16, 0.001, "adam")
+    for a, b in zip(fitted.get_weights(), ours.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
