@@ -41,7 +41,7 @@ def test_cnn_search_logs_readable_layer_descriptions(runner, tmp_path):
     assert plot.exit_code == 0 and Path(plot.output.strip()).exists()
     out = tmp_path / "cnn.keras"
     export = runner.invoke(main, ["export", "--logs-dir", str(tmp_path), "--epochs", "1",
-                                  "--output", str(out)])
+                                  "--ensemble", "1", "--output", str(out)])
     assert export.exit_code == 0, (export.output, export.exception)
     assert out.exists() and "conv" in export.output
     check_image_predictions(runner, out, tmp_path)
