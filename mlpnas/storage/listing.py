@@ -62,11 +62,11 @@ def list_events(logs_dir: str | os.PathLike) -> list[dict[str, Any]]:
 
 
 def format_events(rows: list[dict[str, Any]]) -> list[str]:
-    """A text table, one line per event ('majority': the majority-class rate to beat; for a
-    regression event 'best val' is an R^2 and 'majority' reads 'mean' and the R^2 of
+    """A text table, one line per event ('baseline': the majority-class rate to beat; for a
+    regression event 'best val' is an R^2 and 'baseline' reads 'mean' and the R^2 of
     predicting the training mean)."""
     lines = [f"{'event':>6}  {'dataset':<18} {'space':<6} {'strategy':<9} {'children':>9}  "
-             f"{'best val':>8}  {'majority':>8}  status"]
+             f"{'best val':>8}  {'baseline':>8}  status"]
     for row in rows:
         done = "-" if row["children"] is None else str(row["children"])
         budget = "?" if row["budget"] is None else str(row["budget"])

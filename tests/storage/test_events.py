@@ -46,7 +46,7 @@ def test_events_statuses_and_best(tmp_path, runner):
     assert rows[4]["best_val_accuracy"] is None
     assert rows[1]["dataset"] == "wine" and rows[1]["budget"] == 4
     table = runner.invoke(cli.main, ["events", "--logs-dir", str(root)]).output.splitlines()
-    assert table[0].split()[-2:] == ["majority", "status"]
+    assert table[0].split()[-2:] == ["baseline", "status"]
     assert table[1].split() == ["1", "wine", "mlp", "rl", "4/4", "0.7000", "0.4000", "finished"]
 
 
