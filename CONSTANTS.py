@@ -16,9 +16,14 @@ event folder are part of the on-disk format and live in `mlpnas/storage/names.py
 
 # --- Search budget (nas search) --------------------------------------------------------
 # --controller-epochs: each samples a batch of architectures, trains them, updates once.
-CONTROLLER_SAMPLING_EPOCHS = 10
-# --samples-per-epoch: architectures sampled (and trained) per controller epoch.
-SAMPLES_PER_CONTROLLER_EPOCH = 10
+CONTROLLER_SAMPLING_EPOCHS = 20
+# --samples-per-epoch: architectures sampled (and trained) per controller epoch; small
+# batches give the controller more policy updates for the same number of children
+# (`nas bench` uses it too; bench/tune_rl.py measures it).
+SAMPLES_PER_CONTROLLER_EPOCH = 5
+# Samples per epoch of the original MLPNAS code: how its logs, which record no epochs,
+# are grouped into controller epochs.
+MLPNAS_SAMPLES_PER_EPOCH = 10
 # --child-epochs: training epochs of each child.
 ARCHITECTURE_TRAINING_EPOCHS = 10
 # --max-layers: longest MLP sequence, the output layer included (cnn: most conv layers).
@@ -99,7 +104,7 @@ CONTROLLER_LSTM_DIM = 100
 CONTROLLER_EMBEDDING_DIM = 32
 # Adam's learning rate for the policy (chosen with bench/tune_rl.py on the tuning seeds,
 # see docs/controller.md).
-CONTROLLER_LEARNING_RATE = 0.003
+CONTROLLER_LEARNING_RATE = 0.03
 # Decay of the moving average of past rewards (the baseline when CONTROLLER_BASELINE = "ema").
 CONTROLLER_BASELINE_DECAY = 0.8
 # Weight of the entropy bonus added to the policy loss (0 turns it off).
@@ -378,3 +383,10 @@ REGRESSION_MIN_ROWS = 20
 # reach this cross-validated R^2 is a suspected leak (kept, with a warning).
 LEAK_REGRESSION_RANK_CORR = 0.999
 LEAK_REGRESSION_NEAR_R2 = 0.95
+
+# --- Controller elite (priority-queue training) ---
+# The controller keeps the CONTROLLER_ELITE_SIZE best measured sequences and adds
+# CONTROLLER_ELITE_WEIGHT * mean log pi(elite sequence) to its objective at every policy
+# step (Abolafia et al. 2018); 0 turns it off. Chosen with bench/tune_rl.py.
+CONTROLLER_ELITE_SIZE = 10
+CONTROLLER_ELITE_WEIGHT = 0.3

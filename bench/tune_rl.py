@@ -51,8 +51,8 @@ def tuning_seeds(first: int, count: int) -> list[int]:
 def show(label: str, res, name: str, budgets: list[int], seconds: float) -> None:
     """One line: median regret and distinct evaluations per budget."""
     regret, distinct = res.regret[name], res.distinct[name]
-    cells = "  ".join(f"@{b}: {np.median(regret[:, b - 1]):.3f} d={np.median(distinct[:, b - 1]):.0f}"
-                      for b in budgets)
+    cells = "  ".join(f"@{b}: {np.median(regret[:, b - 1]):.3f} (mean {np.mean(regret[:, b - 1]):.3f})"
+                      f" d={np.median(distinct[:, b - 1]):.0f}" for b in budgets)
     print(f"{label:<64} {cells}  ({seconds:.0f} s)", flush=True)
 
 
@@ -68,6 +68,10 @@ def main() -> None:
     ap.add_argument("--advantage", type=words, default=[C.CONTROLLER_ADVANTAGE])
     ap.add_argument("--baseline", type=words, default=[C.CONTROLLER_BASELINE])
     ap.add_argument("--decay", type=floats, default=[C.CONTROLLER_BASELINE_DECAY])
+    ap.add_argument("--elite-size", type=floats, default=[C.CONTROLLER_ELITE_SIZE])
+    ap.add_argument("--elite-weight", type=floats, default=[C.CONTROLLER_ELITE_WEIGHT])
+    ap.add_argument("--samples", type=floats, default=[C.SAMPLES_PER_CONTROLLER_EPOCH],
+                    help="Samples per controller epoch (the batch of one policy update).")
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--first-seed", type=int, default=C.TUNE_SEEDS[0])
     ap.add_argument("--budget", type=int, default=200)
@@ -79,21 +83,24 @@ def main() -> None:
     budgets = [b for b in (50, 100, 200) if b <= args.budget]
     if args.baselines:
         t = time.perf_counter()
-        res = run_bench(args.benchmark, ["random", "evolution", "local"], args.budget, seeds,
-                        jobs=1)
-        for name in res.regret:
-            show(name, res, name, budgets, time.perf_counter() - t)
-    for lr, ent, temp, steps, kl, adv, base, decay in itertools.product(
+        for m in args.samples:
+            res = run_bench(args.benchmark, ["random", "evolution", "local"], args.budget, seeds,
+                            SearchConfig(samples_per_epoch=int(m)), jobs=1)
+            for name in res.regret:
+                show(f"{name} m={int(m)}", res, name, budgets, time.perf_counter() - t)
+    for lr, ent, temp, steps, kl, adv, base, decay, esize, eweight, m in itertools.product(
             args.lr, args.entropy, args.temperature, args.train_steps, args.target_kl,
-            args.advantage, args.baseline, args.decay):
+            args.advantage, args.baseline, args.decay, args.elite_size, args.elite_weight,
+            args.samples):
         config = SearchConfig(controller_learning_rate=lr, entropy_weight=ent, temperature=temp,
                               controller_train_steps=int(steps), controller_target_kl=kl,
                               controller_advantage=adv, controller_baseline=base,
-                              baseline_decay=decay)
+                              baseline_decay=decay, controller_elite_size=int(esize),
+                              controller_elite_weight=eweight, samples_per_epoch=int(m))
         t = time.perf_counter()
         res = run_bench(args.benchmark, ["rl"], args.budget, seeds, config, args.jobs)
         show(f"rl lr={lr} ent={ent} T={temp} steps={int(steps)} kl={kl} adv={adv} b={base} "
-             f"d={decay}", res, "rl", budgets, time.perf_counter() - t)
+             f"d={decay} elite={int(esize)}x{eweight} m={int(m)}", res, "rl", budgets, time.perf_counter() - t)
 
 
 if __name__ == "__main__":

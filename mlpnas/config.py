@@ -63,6 +63,8 @@ class SearchConfig:
     controller_clip_ratio: float = C.CONTROLLER_CLIP_RATIO
     controller_target_kl: float = C.CONTROLLER_TARGET_KL
     controller_no_repeats: bool = C.CONTROLLER_NO_REPEATS
+    controller_elite_size: int = C.CONTROLLER_ELITE_SIZE
+    controller_elite_weight: float = C.CONTROLLER_ELITE_WEIGHT
 
     # --- accuracy against cost ---
     objective: str = C.DEFAULT_OBJECTIVE

@@ -73,7 +73,7 @@ def epoch_of(event: Event) -> np.ndarray:
     if all(x is not None for x in epochs):
         return np.asarray(epochs, dtype=int)
     per_epoch = event.config.get("config", {}).get("samples_per_epoch",
-                                                   C.SAMPLES_PER_CONTROLLER_EPOCH)
+                                                   C.MLPNAS_SAMPLES_PER_EPOCH)
     return np.arange(len(event.entries)) // max(1, int(per_epoch))
 
 

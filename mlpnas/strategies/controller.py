@@ -79,6 +79,8 @@ class ControllerConfig:
     use_predictor: bool = C.CONTROLLER_USE_PREDICTOR
     predictor_steps: int = C.PREDICTOR_EXTRA_STEPS
     predictor_learning_rate: float = C.PREDICTOR_LEARNING_RATE
+    elite_size: int = C.CONTROLLER_ELITE_SIZE
+    elite_weight: float = C.CONTROLLER_ELITE_WEIGHT
 
 
 def _kl(log_ratio):
@@ -181,6 +183,7 @@ class Controller:
         self.optimizer.build(self.net.trainable_variables)
         self._fresh_optimizer = [v.numpy() for v in self.optimizer.variables]
         self.baseline: float | None = None
+        self.elite: list[tuple[float, tuple[int, ...]]] = []
         self._gradient = tf.function(self._gradient_impl, reduce_retracing=True)
         self._apply = tf.function(self._apply_impl, reduce_retracing=True)
         self._forward = tf.function(self._log_probs, reduce_retracing=True)
@@ -201,7 +204,8 @@ class Controller:
         fresh._init_predictor(seed)
         state = {"weights": [v.numpy() for v in self._policy(seed).weights],
                  "optimizer": self._fresh_optimizer,
-                 "baseline": None, "rng": np.random.default_rng(seed).bit_generator.state}
+                 "baseline": None, "elite": [],
+                 "rng": np.random.default_rng(seed).bit_generator.state}
         if fresh.predictor is not None:
             state.update({"replay": [],
                           "predictor_weights": [v.numpy() for v in fresh.predictor.weights],
@@ -379,7 +383,7 @@ class Controller:
             adv[i, :T] = seq_adv[i] * self.cfg.loss_alpha ** np.arange(T - 1, -1, -1)
         return adv
 
-    def _gradient_impl(self, inputs, actions, step_mask, valid, prior, adv, old_logp):
+    def _gradient_impl(self, inputs, actions, step_mask, valid, prior, adv, old_logp, elite):
         """Gradient of the clipped surrogate: (loss, entropy, KL from pi_old, gradients).
 
         The ratio pi/pi_old is 1 on the first step, where the surrogate's gradient is the
@@ -396,13 +400,28 @@ class Controller:
             policy_loss = -tf.reduce_mean(tf.reduce_sum(surrogate * step_mask, axis=1))
             mean_entropy = tf.reduce_sum(entropy * step_mask) / tf.reduce_sum(step_mask)
             loss = policy_loss - self.cfg.entropy_weight * mean_entropy
+            if self.cfg.elite_weight > 0:
+                e_inputs, e_actions, e_mask, e_valid, e_prior = elite
+                e_logp, _, _ = self._log_probs(e_inputs, e_actions, e_valid, e_prior)
+                loss -= self.cfg.elite_weight * tf.reduce_mean(
+                    tf.reduce_sum(e_logp * e_mask, axis=1))
         grads = tape.gradient(loss, self.net.trainable_variables)
         return policy_loss, mean_entropy, _kl(tf.reduce_sum(log_ratio, axis=1)), grads
 
     def _apply_impl(self, grads):
         self.optimizer.apply_gradients(zip(grads, self.net.trainable_variables))
 
-    def update(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float]) -> dict:
+    def remember_elite(self, seqs: Sequence[Sequence[int]], scores: Sequence[float]) -> None:
+        """Keep the `elite_size` best (score, sequence) pairs measured so far."""
+        best = dict((s, r) for r, s in self.elite)
+        for seq, score in zip(seqs, scores):
+            key = tuple(map(int, seq))
+            best[key] = max(float(score), best.get(key, -np.inf))
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])[: self.cfg.elite_size]
+        self.elite = [(r, s) for s, r in ranked]
+
+    def update(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float],
+               elite: tuple | None = None) -> dict:
         """Policy update on one batch of on-policy samples; then move the baseline.
 
         Up to `train_steps` steps on the batch; after the first, a step is taken only while
@@ -411,11 +430,15 @@ class Controller:
         inputs, actions, step_mask, valid, prior = self._batch(seqs)
         adv = self.advantages(seqs, rewards)
         old_logp = self._step_log_probs(seqs).astype("float32")
+        self.remember_elite(seqs if elite is None else elite[0],
+                            rewards if elite is None else elite[1])
+        e_batch = self._batch([s for _, s in self.elite] or [seqs[0]])
+        e_batch = (e_batch[0], e_batch[1], e_batch[2], e_batch[3], e_batch[4])
         steps = 0
         policy_loss = entropy = 0.0
         for _ in range(max(1, self.cfg.train_steps)):
             pl, ent, kl, grads = self._gradient(inputs, actions, step_mask, valid, prior, adv,
-                                                old_logp)
+                                                old_logp, e_batch)
             if steps and float(kl) > self.cfg.target_kl:
                 break  # already as far from the sampling policy as allowed
             self._apply(grads)
@@ -438,6 +461,7 @@ class Controller:
             "weights": [v.numpy() for v in self.net.weights],
             "optimizer": [v.numpy() for v in self.optimizer.variables],
             "baseline": self.baseline,
+            "elite": [(r, list(s)) for r, s in self.elite],
             "rng": self.rng.bit_generator.state,
             **self._predictor_state(),
         }
@@ -449,6 +473,7 @@ class Controller:
         for var, value in zip(self.optimizer.variables, state["optimizer"]):
             var.assign(value)
         self.baseline = state["baseline"]
+        self.elite = [(float(r), tuple(s)) for r, s in state.get("elite", [])]
         self.rng.bit_generator.state = state["rng"]
         self._set_predictor_state(state)
 

@@ -41,9 +41,10 @@ class RLStrategy(Strategy):
         policy's (seqs, rewards) (screening: see mlpnas.strategies.screening); default: all
         of them. Only measured sequences count as seen (they are not proposed again).
         """
+        elite = observed
         observed = observed if observed is not None else (seqs, rewards)
         self.controller.remember(*observed)
-        stats = self.controller.update(seqs, rewards)
+        stats = self.controller.update(seqs, rewards, elite)
         self.seen |= {tuple(map(int, s)) for s in observed[0]}
         stats.update({"batch_distinct": float(len({tuple(s) for s in seqs})),
                       "distinct": float(len(self.seen))})
@@ -81,4 +82,5 @@ def controller_config(config: Any):
         train_steps=config.controller_train_steps, advantage=config.controller_advantage,
         baseline=config.controller_baseline, clip_ratio=config.controller_clip_ratio,
         target_kl=config.controller_target_kl, no_repeats=config.controller_no_repeats,
-        use_predictor=config.use_predictor)
+        use_predictor=config.use_predictor, elite_size=config.controller_elite_size,
+        elite_weight=config.controller_elite_weight)

@@ -17,9 +17,11 @@ def _reward(seq):
 
 def test_learns_synthetic_best_sequence():
     space = MLPSpace(max_length=4)
-    # The reward is deceptive (3 of 4 tokens right scores 0.75): a greedy controller
-    # (temperature 1, almost no entropy bonus) can settle there; the defaults explore.
-    ctl = Controller(space, ControllerConfig(), seed=1)
+    # The reward has a wide plateau (3 of 4 tokens right scores 0.75). Plain REINFORCE with
+    # small steps learns the best sequence; the defaults' larger steps and elite term, chosen
+    # for budgets of a few hundred children, can lock onto the plateau instead
+    # (docs/controller.md), so this test pins the slow settings.
+    ctl = Controller(space, ControllerConfig(learning_rate=0.003, elite_weight=0.0), seed=1)
     uniform_like = float(np.exp(ctl.sequence_log_prob([BEST])[0]))
     for _ in range(60):
         seqs = ctl.sample(16)
@@ -143,3 +145,33 @@ def test_untrained_policy_scores_what_it_samples():
     counts = [draws.count(d) for d in (1, 2, 3)]
     # Sampling and the update's log-probabilities apply the same prior.
     assert chisquare(counts, [600 * p for p in by_depth]).pvalue > 0.001
+
+
+def test_elite_term_pulls_the_policy_towards_the_best_measured_sequences():
+    space = MLPSpace(max_length=4)
+    batch = Controller(space, seed=3).sample(6)
+    flat = [0.5] * len(batch)  # equal rewards: no policy-gradient signal at all
+    best = [19, 29, 10, 30]
+    moved = {}
+    for weight in (0.0, 1.0):
+        ctl = Controller(space, ControllerConfig(elite_size=2, elite_weight=weight), seed=3)
+        before = ctl.sequence_log_prob([best])[0]
+        ctl.update(batch, flat, elite=([best, batch[0], batch[1]], [0.9, 0.1, 0.3]))
+        moved[weight] = ctl.sequence_log_prob([best])[0] - before
+        # the elite keeps the best distinct measured pairs, best first
+        assert ctl.elite == [(0.9, tuple(best)), (0.3, tuple(batch[1]))]
+    assert moved[1.0] > 0.05 and moved[1.0] > moved[0.0] + 0.05
+
+
+def test_elite_survives_a_state_round_trip_and_reset_clears_it():
+    space = MLPSpace(max_length=4)
+    ctl = Controller(space, ControllerConfig(elite_size=3, elite_weight=1.0), seed=2)
+    seqs = ctl.sample(5)
+    ctl.update(seqs, [0.1, 0.5, 0.7, 0.2, 0.5])
+    other = Controller(space, ControllerConfig(elite_size=3, elite_weight=1.0), seed=9)
+    other.set_state(ctl.get_state())
+    assert other.elite == ctl.elite and len(ctl.elite) == 3
+    assert [r for r, _ in ctl.elite] == [0.7, 0.5, 0.5]
+    assert other.sample(4) == ctl.sample(4)
+    ctl.reset(2)
+    assert ctl.elite == []
