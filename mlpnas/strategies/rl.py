@@ -23,6 +23,7 @@ class RLStrategy(Strategy):
         from mlpnas.strategies.controller import Controller
 
         self.controller = Controller(space, cfg, seed)
+        self.space = space
         self.seen: set[tuple] = set()  # every sequence told so far
 
     def reset(self, seed: int) -> None:
@@ -56,6 +57,21 @@ class RLStrategy(Strategy):
         if not self.controller.cfg.use_predictor:
             return None
         return [float(p) for p in self.controller.predict_accuracy(seqs)]
+
+    def rank(self, seqs: Sequence[Sequence[int]]) -> list[float] | None:
+        """What screening ranks candidates by: the cost proxy until the predictor ranks
+        unseen children better, then the predicted accuracy; None without a predictor."""
+        if not self.controller.cfg.use_predictor:
+            return None
+        return [float(p) for p in self.controller.rank_scores(seqs)]
+
+    def set_cost_feature(self, cost: Any) -> None:
+        """Give the predictor a cheap cost per sequence (seqs -> array), standardised over
+        uniformly random sequences of the space."""
+        from mlpnas.strategies.random import RandomStrategy
+
+        reference = RandomStrategy(self.space, C.SEED).ask(C.COST_REFERENCE_SAMPLES)
+        self.controller.set_cost_feature(cost, reference)
 
     def save(self, folder: Path) -> None:
         """The controller's Keras weights, for a user to inspect or reuse."""
