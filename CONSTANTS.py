@@ -390,3 +390,5 @@ SCREEN_CLIMB_STEPS = 6
 COST_REFERENCE_SAMPLES = 256
 # Sequences whose one-token neighbours screening's climbs keep in memory (least recent out).
 SCREEN_NEIGHBOUR_CACHE = 100_000
+# Sequences that standardise the cost when each count builds a Keras model (no analytic count).
+COST_REFERENCE_BUILDS = 16

@@ -79,6 +79,9 @@ class SearchConfig:
     # --- the label: classification, regression, or chosen from the data ---
     task: str = "auto"
 
+    # --- screening's local improvement (mlpnas.strategies.screening) ---
+    screen_climb: int = C.SCREEN_CLIMB_STEPS
+
 
     @property
     def budget(self) -> int:

@@ -24,6 +24,7 @@ class RLStrategy(Strategy):
 
         self.controller = Controller(space, cfg, seed)
         self.space = space
+        self.climbs = True  # screening may climb from the draws (see set_cost_feature)
         self.seen: set[tuple] = set()  # every sequence told so far
 
     def reset(self, seed: int) -> None:
@@ -65,13 +66,15 @@ class RLStrategy(Strategy):
             return None
         return [float(p) for p in self.controller.rank_scores(seqs)]
 
-    def set_cost_feature(self, cost: Any) -> None:
-        """Give the predictor a cheap cost per sequence (seqs -> array), standardised over
-        uniformly random sequences of the space."""
+    def set_cost_feature(self, cost: Any, cheap: bool = True) -> None:
+        """Give the predictor a cost per sequence known before training (seqs -> array),
+        standardised over uniformly random sequences of the space. Screening climbs
+        (scores many neighbours) only when the cost is `cheap` to compute."""
         from mlpnas.strategies.random import RandomStrategy
 
-        reference = RandomStrategy(self.space, C.SEED).ask(C.COST_REFERENCE_SAMPLES)
-        self.controller.set_cost_feature(cost, reference)
+        samples = C.COST_REFERENCE_SAMPLES if cheap else C.COST_REFERENCE_BUILDS
+        self.controller.set_cost_feature(cost, RandomStrategy(self.space, C.SEED).ask(samples))
+        self.climbs = cheap
 
     def save(self, folder: Path) -> None:
         """The controller's Keras weights, for a user to inspect or reuse."""

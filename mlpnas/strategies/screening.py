@@ -132,6 +132,19 @@ def check_screening(config: Any) -> None:
         raise NasError(f"--screen needs the rl strategy's predictor, not {config.strategy!r}")
 
 
+def give_cost_feature(strategy: Any, config: Any, space: Any, dataset: Any) -> None:
+    """Give a predictor that can read it the parameter count of each sequence, counted
+    before training (mlpnas.training.cost.ParamCounter)."""
+    if not config.use_predictor or not hasattr(strategy, "set_cost_feature"):
+        return
+    from mlpnas.spaces import space_info
+    from mlpnas.training.cost import ParamCounter
+
+    counter = ParamCounter(space, space_info(config.space).build_function(),
+                           dataset.input_shape, dataset.n_classes)
+    strategy.set_cost_feature(counter, cheap=counter.analytic)
+
+
 def is_screened(config: Any, epoch: int) -> bool:
     """True when this controller epoch picks its children by predicted accuracy."""
     return config.screen > 1 and epoch >= config.screen_warmup
@@ -180,10 +193,16 @@ class Scorer:
 
 @lru_cache(maxsize=C.SCREEN_NEIGHBOUR_CACHE)
 def _neighbours(space: Any, seq: Seq) -> tuple[Seq, ...]:
-    """The one-token neighbours of `seq` (mlpnas.strategies.evolution), memoised."""
-    from mlpnas.strategies.evolution import neighbours
-
-    return tuple(tuple(n) for n in neighbours(space, seq))
+    """The valid one-token changes of `seq` and its deeper / shallower neighbours (as in
+    mlpnas.strategies.evolution), memoised; only the tokens after a change are re-checked."""
+    out = []
+    for t in range(len(seq)):
+        for tok in np.flatnonzero(space.valid_next(seq[:t])):
+            cand = seq[:t] + (int(tok),) + seq[t + 1:]
+            if int(tok) != seq[t] and space.is_complete(cand) and all(
+                    space.valid_next(cand[:k])[cand[k]] for k in range(t + 1, len(cand))):
+                out.append(cand)
+    return tuple(out) + tuple(tuple(n) for n in space.depth_neighbours(seq))
 
 
 def climb_sets(space: Any, starts: Sequence[Sequence[int]], score: Scorer,
@@ -269,7 +288,7 @@ def _climbs(strategy: Any, starts: list[list[int]], score: Scorer, config: Any
     """Climb sets of the starts; just the starts when climbing is off or impossible."""
     steps = getattr(config, "screen_climb", C.SCREEN_CLIMB_STEPS)
     space = getattr(strategy, "space", None)
-    if steps and space is not None:
+    if steps and space is not None and getattr(strategy, "climbs", True):
         return climb_sets(space, starts, score, steps)
     return [[tuple(map(int, s))] for s in starts]
 
