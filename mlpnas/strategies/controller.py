@@ -29,7 +29,12 @@ Accuracy predictor (optional, `use_predictor`): a separate network (its own embe
 LSTM and sigmoid head; nothing shared with the policy, so fitting it cannot move the
 policy) reads a whole sequence and predicts the child's validation accuracy. After each
 policy update it takes `predictor_steps` Adam steps on the mean squared error over a
-replay of EVERY (sequence, accuracy) pair observed so far.
+replay of EVERY (sequence, accuracy) pair observed so far. With a cost feature
+(`set_cost_feature`: e.g. the parameter count, known before a child trains) it also
+reads the sequence's standardised log cost, and `rank_scores`, what screening ranks
+candidates by, is that cost until the predictor has ranked the children it had not yet
+been fitted on better than the cost did (Kendall's tau, prequentially over every such
+child): with no or little data the cost is the better guess.
 
 Skip connections (Zoph & Le 2016, section 3.3): in a space with pairwise skip decisions
 (`space.skip_anchors()`, e.g. the cnn space), the token at a skip step t, deciding

@@ -7,30 +7,44 @@ the epoch's statistics). Retraining it would start from its own trained weights 
 them further, so its reward would grow with how often it was sampled instead of belonging
 to the architecture.
 
-Screening (factor K > 1, after the warm-up epochs): the policy pi samples N = K*m
-candidates, the predictor scores them, and only the m distinct candidates with the highest
-predicted accuracy that are not in the log yet are trained. A candidate already in the
-log is not trained again: its logged accuracy is reused (and counted); so are copies of
-a sequence trained in the same epoch. During the warm-up epochs of a screened search the
-m samples are trained, with the same reuse.
+Screening (factor K > 1, after the warm-up epochs): the policy pi draws N = K*m
+sequences; from each draw a steepest-ascent climb over one-token changes (at most
+`screen_climb` moves, on the ranking score) scores its neighbours, and the m distinct
+sequences with the highest ranking score among the draws and everything their climbs
+scored, and not in the log yet, are trained (as BANANAS optimises its acquisition by
+mutation, White et al. 2021). A draw already in the log is not trained again: its logged
+accuracy is reused (and counted); so are copies of a sequence trained in the same epoch.
+During the warm-up epochs of a screened search the m draws are trained, with the same reuse.
 
-The policy gradient stays unbiased with a doubly robust reward (Dudik et al. 2011,
-"Doubly Robust Policy Evaluation and Learning"). Every one of the N candidates x_i is an
-independent draw from pi, and REINFORCE over all of them uses the reward
+The ranking score is the strategy's `rank` (its `predict` where it has none). The rl
+strategy with a cost feature (the parameter count, known before training) ranks by that
+cost until its predictor has ranked the children it had not been fitted on better than
+the cost does (mlpnas.strategies.controller); the predictor also reads the cost.
+
+The policy is updated on its N draws only, with a doubly robust reward (Dudik et al.
+2011, "Doubly Robust Policy Evaluation and Learning"). Every draw x_i is an independent
+draw from pi, and REINFORCE over them uses
 
     R^(x) = f(x) + 1[x trained] / p(x) * (R(x) - f(x))
 
-where f is the prediction made before training and p(x) = P(x is trained | x is a
-candidate), the probability over the other N-1 draws. Since E[1[trained] / p | x] = 1,
-E[R^(x) | x] = R(x): the estimator has the same expectation as REINFORCE on N trained
-children, so the gradient of E_pi[R] is estimated without bias. Untrained candidates
-contribute their prediction (the control variate); trained ones correct it. A sequence
-whose accuracy is already logged gets that accuracy itself (p = 1, known exactly).
+where f is the predicted accuracy made before training and p(x) = P(x is trained | x is
+drawn), the probability over the other N-1 draws and the climbs from all N. Since
+E[1[trained] / p | x] = 1, E[R^(x) | x] = R(x): the estimator has the same expectation
+as REINFORCE on N trained children, so the gradient of E_pi[R] is estimated without bias
+whatever the ranking and the climbing do. A draw whose accuracy is already logged gets that
+accuracy itself (p = 1, known exactly). What climbing changes: the trained children are
+mostly not draws but sequences found from them, so a draw is rarely trained itself and
+its reward is mostly the prediction f. The policy then learns mainly through the
+predictor, which is fitted on every trained child; only draws that are trained get the
+measured correction. The climbed children inform the policy only through f.
 
-p(x) has no closed form (the others are ranked, deduplicated and checked against the
-log), so it is estimated by Monte Carlo: draw a fresh pool of sequences from pi, predict
-them, and replay the selection rule on simulated sets of N-1 others. The estimate is
-floored at SCREEN_MIN_SELECTION_PROB to bound the weight 1/p (a small, bounded bias).
+p(x) has no closed form (the others are ranked, climbed, deduplicated and checked against
+the log), so it is estimated by Monte Carlo: draw a fresh pool of sequences from pi,
+climb from each the same way, and replay the selection rule on simulated sets of N-1
+others (only each pool member's m best new sequences can be among a union's m best). The
+estimate is floored at SCREEN_MIN_SELECTION_PROB to bound the weight 1/p (a small,
+bounded bias). Equal ranking scores (a cost proxy has many) are ordered by a seeded
+tie-break, the same for the selection and its replay.
 """
 
 from __future__ import annotations
@@ -97,11 +111,9 @@ class EpochPlan:
                       if tuple(s) in trained and i not in self.train)
         out = {"candidates": float(len(self.drawn)), "trained": float(len(self.train)),
                "reused": float(len(self.reused)), "repeats": float(repeats)}
-        if self.screened and self.train:
-            drawn = [i for i in self.train if i < len(self.drawn)]
-            out["climbed"] = float(len(self.train) - len(drawn))
-            if drawn:
-                out["mean_selection_prob"] = float(np.mean(self.selection_prob[drawn]))
+        if self.screened:  # children found by climbing; P(trained) averaged over the draws
+            out["climbed"] = float(sum(i >= len(self.drawn) for i in self.train))
+            out["mean_selection_prob"] = float(np.mean(self.selection_prob))
         return out
 
 
