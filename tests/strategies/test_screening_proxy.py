@@ -112,3 +112,24 @@ def test_analytic_parameter_counts_equal_the_built_models_count_params():
     counter = ParamCounter(cnn, space_info("cnn").build_function(), (8, 8, 1), 3)
     seq = RandomStrategy(cnn, seed=0).ask(1)[0]
     assert not counter.analytic and counter.count(seq) > 0  # counted on the built model
+
+
+def test_the_controller_ranks_by_the_cost_until_its_predictor_ranks_unseen_children_better():
+    pytest.importorskip("tensorflow")
+    from mlpnas.strategies.controller import ControllerConfig
+    from mlpnas.strategies.rl import RLStrategy
+
+    cfg = ControllerConfig(use_predictor=True, lstm_dim=8, embedding_dim=4, predictor_steps=5,
+                           proxy_min_heldout=8)
+    strategy = RLStrategy(SPACE, cfg, seed=0)
+    strategy.set_cost_feature(lambda seqs: np.exp([cost(s) for s in seqs]))
+    assert np.argsort(strategy.rank(SEQS)).tolist() == list(range(16))  # no data: the cost
+    truth = {tuple(s): 0.9 - 0.03 * cost(s) for s in SEQS}  # the cost misleads here
+    first, second = SEQS[::2], SEQS[1::2]
+    controller = strategy.controller  # what tell does for the predictor, without the policy
+    controller.remember(first, [truth[tuple(s)] for s in first])
+    controller.fit_predictor(100)
+    assert np.argsort(strategy.rank(SEQS)).tolist() == list(range(16))
+    controller.remember(second, [truth[tuple(s)] for s in second])  # scored before fitted on
+    assert controller.predictor_trusted() and len(controller.heldout) == 16
+    assert strategy.rank(SEQS) == strategy.predict(SEQS)
