@@ -536,7 +536,7 @@ class Controller:
         pred, proxy, acc = np.asarray(self.heldout).T
         taus = [kendalltau(x, acc).statistic for x in (pred, proxy)]
         taus = [-1.0 if np.isnan(t) else t for t in taus]
-        return taus[0] > taus[1]
+        return bool(taus[0] > taus[1])
 
     def rank_scores(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
         """What screening ranks candidates by: the predicted accuracy once the predictor
