@@ -179,11 +179,6 @@ def _distinct_new(seqs: Sequence[Sequence[int]], known: dict[Seq, float]
     return list(first.values()), reused
 
 
-def top_predicted(new: list[int], predicted: Sequence[float], m: int) -> list[int]:
-    """The m indices of `new` with the highest prediction (ties: earlier first)."""
-    return sorted(new, key=lambda i: (-predicted[i], i))[:m]
-
-
 class Scorer:
     """Ranking scores of sequences, each computed once per epoch, plus a tiny seeded
     tie-break (so that a cost proxy's equal values are ordered at random, the same way

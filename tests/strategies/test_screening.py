@@ -9,7 +9,7 @@ from scipy.stats import binom
 from mlpnas.config import SearchConfig
 from mlpnas.errors import NasError
 from mlpnas.strategies.screening import (EpochPlan, check_screening, plan_epoch,
-                              selection_probabilities, top_predicted)
+                              selection_probabilities)
 from tests.helpers.screening import mean_rewards
 
 
@@ -55,10 +55,6 @@ def test_screening_trains_exactly_the_top_predicted_new_candidates():
     reused = [i for i, s in enumerate(plan.candidates) if tuple(s) in known]
     assert sorted(plan.reused) == reused and all(plan.reused[i] == 0.91 for i in reused)
     assert plan.stats()["reused"] == len(reused)
-
-
-def test_top_predicted_breaks_ties_by_position():
-    assert top_predicted([0, 1, 2, 3], [0.5, 0.7, 0.7, 0.1], 2) == [1, 2]
 
 
 def test_warmup_epochs_sample_plainly_but_reuse_logged_accuracies():

@@ -66,6 +66,17 @@ def test_known_sequences_are_not_trained_again_after_climbing():
     assert trained == [(4, 6), (4, 5)]  # the best new ones (costs 13 and 12)
 
 
+def test_equal_ranking_scores_are_ordered_by_a_seeded_tie_break():
+    def trained(seed, epoch):
+        strategy = ClimbingStrategy([1.0] * 16, seed=0)
+        strategy.rank = lambda seqs: [1.0] * len(seqs)  # every candidate ties
+        plan = plan_epoch(strategy, _config(climb=0, seed=seed), epoch, known={})
+        return [plan.candidates[i] for i in plan.train]
+
+    assert trained(0, 0) == trained(0, 0)
+    assert len({str(trained(s, e)) for s in range(3) for e in range(2)}) > 1
+
+
 def test_doubly_robust_rewards_stay_unbiased_with_climbing():
     """E[reward | x] = R(x) for every draw the policy makes, although the trained
     sequences are mostly found by climbing from the draws."""
