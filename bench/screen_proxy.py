@@ -6,7 +6,7 @@ from each policy draw, see docs/controller.md) beside `largest` (the table's lar
 cells first) and prints median [q1, q3] regret per budget, the paired Wilcoxon p-value
 and the ratio of medians (screened rl / largest) last.
 
-Tuning (--climb with several values) runs only on CONSTANTS.TUNE_SEEDS; --report runs
+Tuning (--climb, --min-heldout with several values) runs only on CONSTANTS.TUNE_SEEDS; --report runs
 the defaults once on CONSTANTS.REPORT_SEEDS (50 seeds).
 
     python bench/screen_proxy.py --climb 0,3,6 --seeds 20
@@ -58,6 +58,9 @@ def main() -> None:
     ap.add_argument("--benchmarks", type=words, default=["nb201-cifar10"])
     ap.add_argument("--climb", type=lambda t: [int(x) for x in t.split(",")],
                     default=[C.SCREEN_CLIMB_STEPS], help="Climb steps to try (tuning).")
+    ap.add_argument("--min-heldout", type=lambda t: [int(x) for x in t.split(",")],
+                    default=[C.PREDICTOR_PROXY_MIN_HELDOUT],
+                    help="Held-out children before the predictor may outrank the cost (tuning).")
     ap.add_argument("--screen", type=int, default=10)
     ap.add_argument("--budget", type=int, default=25)
     ap.add_argument("--seeds", type=int, default=20)
@@ -67,14 +70,18 @@ def main() -> None:
     args = ap.parse_args()
     if args.report:
         seeds, climbs = list(range(*C.REPORT_SEEDS)), [C.SCREEN_CLIMB_STEPS]
+        heldouts = [C.PREDICTOR_PROXY_MIN_HELDOUT]
     else:
         seeds, climbs = tuning_seeds(args.first_seed, args.seeds), args.climb
+        heldouts = args.min_heldout
     base = SearchConfig(screen=args.screen, screen_warmup=C.BENCH_SCREEN_WARMUP,
                         use_predictor=True)
     for benchmark in args.benchmarks:
         for climb in climbs:
-            compare(benchmark, replace(base, screen_climb=climb), seeds, args.budget,
-                    f"screen {args.screen}, climb {climb}")
+            for heldout in heldouts:
+                compare(benchmark, replace(base, screen_climb=climb,
+                                           predictor_min_heldout=heldout),
+                        seeds, args.budget, f"climb {climb}, min held-out {heldout}")
 
 
 if __name__ == "__main__":

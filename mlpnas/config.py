@@ -81,6 +81,7 @@ class SearchConfig:
 
     # --- screening's local improvement (mlpnas.strategies.screening) ---
     screen_climb: int = C.SCREEN_CLIMB_STEPS
+    predictor_min_heldout: int = C.PREDICTOR_PROXY_MIN_HELDOUT
 
 
     @property

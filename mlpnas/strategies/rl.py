@@ -100,4 +100,5 @@ def controller_config(config: Any):
         train_steps=config.controller_train_steps, advantage=config.controller_advantage,
         baseline=config.controller_baseline, clip_ratio=config.controller_clip_ratio,
         target_kl=config.controller_target_kl, no_repeats=config.controller_no_repeats,
-        use_predictor=config.use_predictor)
+        use_predictor=config.use_predictor,
+        proxy_min_heldout=getattr(config, "predictor_min_heldout", C.PREDICTOR_PROXY_MIN_HELDOUT))
