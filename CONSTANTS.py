@@ -382,7 +382,7 @@ LEAK_REGRESSION_NEAR_R2 = 0.95
 # --- Screening with a cost proxy and local improvement (mlpnas/strategies/screening.py) ----
 # Children the predictor must have been scored on before they trained (held out) before it
 # may outrank the cost proxy (the log parameter count) in screening.
-PREDICTOR_PROXY_MIN_HELDOUT = 10
+PREDICTOR_PROXY_MIN_HELDOUT = 30
 # Steepest-ascent steps over one-token changes that screening takes from each policy draw
 # on the ranking score; every sequence a climb scores becomes a candidate (0 = off).
 SCREEN_CLIMB_STEPS = 6
