@@ -390,3 +390,17 @@ LEAK_REGRESSION_NEAR_R2 = 0.95
 # step (Abolafia et al. 2018); 0 turns it off. Chosen with bench/tune_rl.py.
 CONTROLLER_ELITE_SIZE = 10
 CONTROLLER_ELITE_WEIGHT = 0.3
+
+# --- Screening with a cost proxy and local improvement (mlpnas/strategies/screening.py) ----
+# Children the predictor must have been scored on before they trained (held out) before it
+# may outrank the cost proxy (the log parameter count) in screening.
+PREDICTOR_PROXY_MIN_HELDOUT = 30
+# Steepest-ascent steps over one-token changes that screening takes from each policy draw
+# on the ranking score; every sequence a climb scores becomes a candidate (0 = off).
+SCREEN_CLIMB_STEPS = 6
+# Uniformly random sequences that standardise the cost proxy (log cost mean and spread).
+COST_REFERENCE_SAMPLES = 256
+# Sequences whose one-token neighbours screening's climbs keep in memory (least recent out).
+SCREEN_NEIGHBOUR_CACHE = 100_000
+# Sequences that standardise the cost when each count builds a Keras model (no analytic count).
+COST_REFERENCE_BUILDS = 16

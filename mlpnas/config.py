@@ -81,6 +81,10 @@ class SearchConfig:
     # --- the label: classification, regression, or chosen from the data ---
     task: str = "auto"
 
+    # --- screening's local improvement (mlpnas.strategies.screening) ---
+    screen_climb: int = C.SCREEN_CLIMB_STEPS
+    predictor_min_heldout: int = C.PREDICTOR_PROXY_MIN_HELDOUT
+
 
     @property
     def budget(self) -> int:

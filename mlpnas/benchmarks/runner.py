@@ -146,7 +146,10 @@ def _strategy(benchmark: str, name: str, config: SearchConfig, seed: int):
     if key in _REUSABLE:
         _REUSABLE[key].reset(seed)
         return _REUSABLE[key]
-    search = make_strategy(name, load_table(benchmark).space, config, seed)
+    table = load_table(benchmark)
+    search = make_strategy(name, table.space, config, seed)
+    if config.use_predictor and table.sizes is not None and hasattr(search, "set_cost_feature"):
+        search.set_cost_feature(lambda seqs: table.sizes[table.index(seqs)])
     if hasattr(search, "reset"):
         _REUSABLE.clear()  # one at a time: each holds a compiled controller
         _REUSABLE[key] = search

@@ -121,6 +121,7 @@ class MLPNAS:
                                 input_shape=self.dataset.input_shape)
         self.strategy = strategy or make_strategy(self.config.strategy, self.space,
                                                   self.config, self.config.seed)
+        screening.give_cost_feature(self.strategy, self.config, self.space, self.dataset)
         self.store = WeightStore()
         self.task = task or train_child
         self.test_task = test_task or score_on_test

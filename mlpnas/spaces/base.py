@@ -99,6 +99,12 @@ class SearchSpace(ABC):
         """
         return {}
 
+    def param_count(self, seq: Sequence[int], input_shape: Sequence[int],
+                    n_classes: int) -> int | None:
+        """Parameters of the network of `seq` (what Keras' count_params says), computed
+        without building it; None where this space has no such count."""
+        return None
+
     def is_valid(self, seq: Sequence[int]) -> bool:
         """True when every token of `seq` was allowed and `seq` is complete."""
         for t in range(len(seq)):

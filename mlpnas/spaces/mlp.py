@@ -111,6 +111,13 @@ class MLPSpace(SearchSpace):
     def token_label(self, position: int, token: int) -> str:
         return str(self.decode([token])[0])
 
+    def param_count(self, seq: Sequence[int], input_shape: Sequence[int],
+                    n_classes: int) -> int:
+        """Weights and biases of the dense layers and the output layer."""
+        widths = [int(np.prod(input_shape))] + [self.dense(t)[0] for t in seq
+                                                if self.is_dense(t)] + [int(n_classes)]
+        return sum(a * b + b for a, b in zip(widths, widths[1:]))
+
     def choices(self, seq: Sequence[int]) -> list[tuple[str, Any]]:
         """Units and activation of each dense layer, the depth, and the dropout count."""
         dense = [self.dense(t) for t in seq if self.is_dense(t)]

@@ -180,6 +180,16 @@ class TabularSpace(SearchSpace):
         return ([("depth", len(layers))] + [("units", u) for u, _ in layers]
                 + [("dropout", r) for _, r in layers] + list(training.items()))
 
+    def param_count(self, seq: Sequence[int], input_shape: Sequence[int],
+                    n_classes: int) -> int:
+        """Dense weights and biases, four batch-norm vectors per layer where it is on, and
+        the output layer (residual sums and dropout have none)."""
+        depth = self.value("depth", seq[0])  # read directly: a count must be cheap
+        units = [self.value("units", seq[1 + 2 * i]) for i in range(depth)]
+        widths = [int(np.prod(input_shape))] + units + [int(n_classes)]
+        norm = 4 * sum(units) if self.value("batch norm", seq[1 + 2 * depth]) else 0
+        return sum(a * b + b for a, b in zip(widths, widths[1:])) + norm
+
     def depth_neighbours(self, seq: Sequence[int]) -> list[list[int]]:
         """One depth up (repeating the last layer) and one down (dropping the last layer)."""
         layers, training = self.parse(seq)

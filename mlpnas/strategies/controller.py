@@ -29,7 +29,12 @@ Accuracy predictor (optional, `use_predictor`): a separate network (its own embe
 LSTM and sigmoid head; nothing shared with the policy, so fitting it cannot move the
 policy) reads a whole sequence and predicts the child's validation accuracy. After each
 policy update it takes `predictor_steps` Adam steps on the mean squared error over a
-replay of EVERY (sequence, accuracy) pair observed so far.
+replay of EVERY (sequence, accuracy) pair observed so far. With a cost feature
+(`set_cost_feature`: e.g. the parameter count, known before a child trains) it also
+reads the sequence's standardised log cost, and `rank_scores`, what screening ranks
+candidates by, is that cost until the predictor has ranked the children it had not yet
+been fitted on better than the cost did (Kendall's tau, prequentially over every such
+child): with no or little data the cost is the better guess.
 
 Skip connections (Zoph & Le 2016, section 3.3): in a space with pairwise skip decisions
 (`space.skip_anchors()`, e.g. the cnn space), the token at a skip step t, deciding
@@ -44,7 +49,7 @@ their log-probabilities and entropies enter the policy loss like any other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -81,6 +86,9 @@ class ControllerConfig:
     predictor_learning_rate: float = C.PREDICTOR_LEARNING_RATE
     elite_size: int = C.CONTROLLER_ELITE_SIZE
     elite_weight: float = C.CONTROLLER_ELITE_WEIGHT
+    # held-out children the predictor must have been scored on before it may outrank
+    # the cost proxy (see Controller.predictor_trusted)
+    proxy_min_heldout: int = C.PREDICTOR_PROXY_MIN_HELDOUT
 
 
 def _kl(log_ratio):
@@ -143,7 +151,8 @@ class PolicyNetwork(keras.Model):
 
 
 class PredictorNetwork(keras.Model):
-    """Accuracy predictor: its own embedding and LSTM over a whole sequence -> sigmoid."""
+    """Accuracy predictor: its own embedding and LSTM over a whole sequence, and the
+    sequence's standardised log cost (0 without a cost feature) -> sigmoid."""
 
     def __init__(self, vocab_size: int, cfg: ControllerConfig, seed: int) -> None:
         super().__init__()
@@ -157,12 +166,13 @@ class PredictorNetwork(keras.Model):
             1, activation="sigmoid",
             kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 13))
 
-    def call(self, inputs, last):
-        """(batch, T+1) start token + sequence, position of each last token -> (batch,)."""
+    def call(self, inputs, last, cost):
+        """(batch, T+1) start token + sequence, position of each last token, (batch, 1)
+        standardised log cost -> (batch,)."""
         steps = tf.range(tf.shape(inputs)[1])[None, :]
         mask = steps <= tf.cast(last, tf.int32)[:, None]
         encoded = self.lstm(self.embedding(inputs), mask=mask)
-        return tf.squeeze(self.head(encoded), axis=-1)
+        return tf.squeeze(self.head(tf.concat([encoded, cost], axis=-1)), axis=-1)
 
 
 class Controller:
@@ -481,22 +491,39 @@ class Controller:
         """Write the policy network's weights (Keras .weights.h5)."""
         self.net.save_weights(path)
 
-    # --- accuracy predictor -----------------------------------------------------------------
+    # --- accuracy predictor ---------------------------------------------------------------
 
     def _init_predictor(self, seed: int) -> None:
-        """Build the predictor network, its own optimizer and its replay."""
+        """Build the predictor network, its own optimizer, its replay and held-out record."""
         self.replay: list[tuple[tuple[int, ...], float]] = []
+        self.heldout: list[tuple[float, float, float]] = []  # (prediction, proxy, accuracy)
         self.predictor = None
+        self.cost_fn = getattr(self, "cost_fn", None)
         if not self.cfg.use_predictor:
             return
         self.predictor = PredictorNetwork(self.space.vocab_size, self.cfg, seed)
-        inputs, last = self._encode([[]])
-        self.predictor(inputs, last)  # build the weights
+        self.predictor(*self._encode([[]]), np.zeros((1, 1), dtype="float32"))  # build it
         self.predictor_optimizer = keras.optimizers.Adam(self.cfg.predictor_learning_rate,
                                                          global_clipnorm=self.cfg.grad_clip)
         self.predictor_optimizer.build(self.predictor.trainable_variables)
         self._fresh_predictor_optimizer = [v.numpy() for v in self.predictor_optimizer.variables]
         self._predictor_step = tf.function(self._predictor_step_impl, reduce_retracing=True)
+
+    def set_cost_feature(self, cost: Callable[[Sequence[Sequence[int]]], np.ndarray],
+                         reference: Sequence[Sequence[int]]) -> None:
+        """Give the predictor a cheap cost of each sequence, known before it trains (e.g.
+        its parameter count): it reads log(cost) standardised over `reference` sequences,
+        and ranks by it until it predicts better itself (`rank_scores`)."""
+        logs = np.log(np.maximum(np.asarray(cost(reference), dtype="float64"), 1e-12))
+        centre, scale = float(np.mean(logs)), max(float(np.std(logs)), 1e-6)
+        self.cost_fn = lambda seqs: (np.log(np.maximum(
+            np.asarray(cost(seqs), dtype="float64"), 1e-12)) - centre) / scale
+
+    def proxy(self, seqs: Sequence[Sequence[int]]) -> np.ndarray | None:
+        """The standardised log cost of each sequence (None without a cost feature)."""
+        if self.cost_fn is None:
+            return None
+        return np.asarray(self.cost_fn(seqs), dtype="float64") if len(seqs) else np.zeros(0)
 
     def _encode(self, seqs: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
         """(start token + whole sequence, padded to T+1; position of each last token)."""
@@ -507,34 +534,72 @@ class Controller:
             last[i] = len(seq)
         return inputs, last
 
+    def _features(self, seqs: Sequence[Sequence[int]]) -> tuple:
+        """The predictor's inputs: encoded sequences and their standardised log cost."""
+        cost = self.proxy(seqs)
+        cost = np.zeros(len(seqs)) if cost is None else cost
+        return (*self._encode(seqs), cost.astype("float32")[:, None])
+
     def predict_accuracy(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
         """Predicted validation accuracy of each sequence."""
         if self.predictor is None:
             raise ValueError("this controller has no predictor (use_predictor=False)")
         if not len(seqs):
             return np.zeros(0)
-        return self.predictor(*self._encode(seqs)).numpy().astype("float64")
+        return self.predictor(*self._features(seqs)).numpy().astype("float64")
+
+    def predictor_trusted(self) -> bool:
+        """True when the predictor ranks children it had not been fitted on better than
+        the cost proxy does (Kendall's tau over every such child so far, at least
+        `proxy_min_heldout` of them); always True without a cost feature."""
+        if self.cost_fn is None:
+            return True
+        if len(self.heldout) < max(self.cfg.proxy_min_heldout, 2):
+            return False
+        from scipy.stats import kendalltau
+
+        pred, proxy, acc = np.asarray(self.heldout).T
+        taus = [kendalltau(x, acc).statistic for x in (pred, proxy)]
+        taus = [-1.0 if np.isnan(t) else t for t in taus]
+        return bool(taus[0] > taus[1])
+
+    def rank_scores(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
+        """What screening ranks candidates by: the predicted accuracy once the predictor
+        is trusted (`predictor_trusted`), the cost proxy before."""
+        if self.predictor_trusted():
+            return self.predict_accuracy(seqs)
+        return self.proxy(seqs)
 
     def remember(self, seqs: Sequence[Sequence[int]], accuracies: Sequence[float]) -> None:
-        """Add observed (sequence, accuracy) pairs to the predictor's replay."""
-        if self.predictor is not None:
-            self.replay.extend((tuple(map(int, s)), float(a)) for s, a in zip(seqs, accuracies))
+        """Add observed (sequence, accuracy) pairs to the predictor's replay; with a cost
+        feature, first record how the predictor and the proxy ranked them unseen."""
+        if self.predictor is None or not len(seqs):
+            return
+        if self.cost_fn is not None:
+            fitted = {r for r, _ in self.replay}
+            fresh = [i for i, s in enumerate(seqs) if tuple(map(int, s)) not in fitted]
+            subset = [seqs[i] for i in fresh]
+            if subset:
+                self.heldout.extend(zip(self.predict_accuracy(subset).tolist(),
+                                        self.proxy(subset).tolist(),
+                                        [float(accuracies[i]) for i in fresh]))
+        self.replay.extend((tuple(map(int, s)), float(a)) for s, a in zip(seqs, accuracies))
 
     def _replay_batch(self) -> tuple:
-        """The whole replay as (inputs, last, targets); () when there is nothing to fit."""
+        """The whole replay as (inputs, last, cost, targets); () when there is nothing to fit."""
         if self.predictor is None or not self.replay:
             return ()
-        inputs, last = self._encode([s for s, _ in self.replay])
-        return inputs, last, np.asarray([a for _, a in self.replay], dtype="float32")
+        return (*self._features([s for s, _ in self.replay]),
+                np.asarray([a for _, a in self.replay], dtype="float32"))
 
-    def _predictor_loss(self, inputs, last, targets):
+    def _predictor_loss(self, inputs, last, cost, targets):
         """Mean squared error of the predictor over a batch."""
-        return tf.reduce_mean(tf.square(self.predictor(inputs, last) - targets))
+        return tf.reduce_mean(tf.square(self.predictor(inputs, last, cost) - targets))
 
-    def _predictor_step_impl(self, inputs, last, targets):
+    def _predictor_step_impl(self, inputs, last, cost, targets):
         variables = self.predictor.trainable_variables
         with tf.GradientTape() as tape:
-            loss = self._predictor_loss(inputs, last, targets)
+            loss = self._predictor_loss(inputs, last, cost, targets)
         grads = tape.gradient(loss, variables)
         self.predictor_optimizer.apply_gradients(zip(grads, variables))
         return loss
@@ -546,13 +611,17 @@ class Controller:
             return {}
         for _ in range(self.cfg.predictor_steps if steps is None else steps):
             self._predictor_step(*replay)
-        return {"predictor_loss": float(self._predictor_loss(*replay)),
-                "replay_size": len(self.replay)}
+        out = {"predictor_loss": float(self._predictor_loss(*replay)),
+               "replay_size": len(self.replay)}
+        if self.cost_fn is not None:
+            out["predictor_trusted"] = float(self.predictor_trusted())
+        return out
 
     def _predictor_state(self) -> dict:
         if self.predictor is None:
             return {}
         return {"replay": [(list(s), a) for s, a in self.replay],
+                "heldout": [list(h) for h in self.heldout],
                 "predictor_weights": [v.numpy() for v in self.predictor.weights],
                 "predictor_optimizer": [v.numpy() for v in self.predictor_optimizer.variables]}
 
@@ -560,6 +629,7 @@ class Controller:
         if self.predictor is None:
             return
         self.replay = [(tuple(s), float(a)) for s, a in state.get("replay", [])]
+        self.heldout = [tuple(map(float, h)) for h in state.get("heldout", [])]
         for var, value in zip(self.predictor.weights, state.get("predictor_weights", [])):
             var.assign(value)
         for var, value in zip(self.predictor_optimizer.variables,

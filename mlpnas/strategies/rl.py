@@ -23,6 +23,8 @@ class RLStrategy(Strategy):
         from mlpnas.strategies.controller import Controller
 
         self.controller = Controller(space, cfg, seed)
+        self.space = space
+        self.climbs = True  # screening may climb from the draws (see set_cost_feature)
         self.seen: set[tuple] = set()  # every sequence told so far
 
     def reset(self, seed: int) -> None:
@@ -58,6 +60,23 @@ class RLStrategy(Strategy):
             return None
         return [float(p) for p in self.controller.predict_accuracy(seqs)]
 
+    def rank(self, seqs: Sequence[Sequence[int]]) -> list[float] | None:
+        """What screening ranks candidates by: the cost proxy until the predictor ranks
+        unseen children better, then the predicted accuracy; None without a predictor."""
+        if not self.controller.cfg.use_predictor:
+            return None
+        return [float(p) for p in self.controller.rank_scores(seqs)]
+
+    def set_cost_feature(self, cost: Any, cheap: bool = True) -> None:
+        """Give the predictor a cost per sequence known before training (seqs -> array),
+        standardised over uniformly random sequences of the space. Screening climbs
+        (scores many neighbours) only when the cost is `cheap` to compute."""
+        from mlpnas.strategies.random import RandomStrategy
+
+        samples = C.COST_REFERENCE_SAMPLES if cheap else C.COST_REFERENCE_BUILDS
+        self.controller.set_cost_feature(cost, RandomStrategy(self.space, C.SEED).ask(samples))
+        self.climbs = cheap
+
     def save(self, folder: Path) -> None:
         """The controller's Keras weights, for a user to inspect or reuse."""
         self.controller.save_weights(str(Path(folder) / names.CONTROLLER_WEIGHTS_FILE))
@@ -83,4 +102,5 @@ def controller_config(config: Any):
         baseline=config.controller_baseline, clip_ratio=config.controller_clip_ratio,
         target_kl=config.controller_target_kl, no_repeats=config.controller_no_repeats,
         use_predictor=config.use_predictor, elite_size=config.controller_elite_size,
-        elite_weight=config.controller_elite_weight)
+        elite_weight=config.controller_elite_weight,
+        proxy_min_heldout=getattr(config, "predictor_min_heldout", C.PREDICTOR_PROXY_MIN_HELDOUT))

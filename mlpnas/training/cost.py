@@ -14,7 +14,9 @@ import os
 import statistics
 import tempfile
 import time
-from typing import Any
+from typing import Any, Callable, Sequence
+
+import numpy as np
 
 import CONSTANTS as C
 from mlpnas.training.tf_setup import import_tf
@@ -64,3 +66,36 @@ def latency(model: Any, batch: int = C.LATENCY_BATCH, repeats: int = C.LATENCY_R
         out[key] = 1000.0 * statistics.median(times)
     return {**out, "latency_batch": int(batch), "latency_repeats": int(repeats),
             "latency_threads": cpu_threads()}
+
+
+class ParamCounter:
+    """Parameter count of each sequence before it trains: the space's own count where it
+    has one (`SearchSpace.param_count`, no model built), else the count_params of the
+    Keras model built from it (not trained; each sequence built once)."""
+
+    def __init__(self, space: Any, build: Callable, input_shape: Sequence[int],
+                 n_classes: int) -> None:
+        self.space, self.build = space, build
+        self.input_shape, self.n_classes = tuple(input_shape), int(n_classes)
+        self.analytic = space.param_count(self._example(), self.input_shape,
+                                          self.n_classes) is not None
+        self.cache: dict[tuple, int] = {}
+
+    def _example(self) -> list[int]:
+        from mlpnas.strategies.random import RandomStrategy
+
+        return RandomStrategy(self.space, C.SEED).ask(1)[0]
+
+    def count(self, seq: Sequence[int]) -> int:
+        """Parameters of one sequence's network."""
+        key = tuple(map(int, seq))
+        if key not in self.cache:
+            n = self.space.param_count(key, self.input_shape, self.n_classes)
+            if n is None:
+                n = int(self.build(self.space, list(key), self.input_shape,
+                                   self.n_classes).model.count_params())
+            self.cache[key] = int(n)
+        return self.cache[key]
+
+    def __call__(self, seqs: Sequence[Sequence[int]]) -> np.ndarray:
+        return np.asarray([self.count(s) for s in seqs], dtype="float64")

@@ -27,6 +27,7 @@ def test_screened_search_logs_a_prediction_for_every_child(tiny_csv, tmp_path):
     warmup, screened = status["epochs"]
     assert screened["candidates"] == 4 and screened["trained"] <= 2
     assert "mean_selection_prob" in screened and "mean_selection_prob" not in warmup
+    assert screened["predictor_trusted"] == 0.0  # nas search gave it the parameter count
     assert warmup["trained"] + screened["trained"] == len(result.entries)
     report = predictor_report(load_event(tmp_path))
     assert [row["n"] for row in report["epochs"]] == [
