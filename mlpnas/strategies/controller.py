@@ -16,6 +16,10 @@ The update (`Controller.update`) is on-policy and size-controlled:
   use PPO's clipped ratio (Schulman et al. 2017) and stop once the KL divergence from the
   policy that sampled the batch exceeds `target_kl`. Each update reports that KL.
 An entropy bonus keeps the policy from collapsing early (ENAS, Pham et al. 2018).
+Priority-queue training (Abolafia et al. 2018): the controller keeps the `elite_size` best
+measured (sequence, score) pairs of the whole search and adds `elite_weight` times their
+mean log pi to the objective of every step, so large steps cannot carry the policy away
+from the best sequences found so far. The elite is part of the saved state.
 
 Invalid tokens are masked out of the softmax (logits set to -inf) both when sampling and
 when computing log-probabilities for the update, so sampling never rejects and retries.
@@ -397,7 +401,8 @@ class Controller:
         """Gradient of the clipped surrogate: (loss, entropy, KL from pi_old, gradients).
 
         The ratio pi/pi_old is 1 on the first step, where the surrogate's gradient is the
-        plain REINFORCE gradient sum_t grad log pi(a_t) * A_t.
+        plain REINFORCE gradient sum_t grad log pi(a_t) * A_t. `elite` is `_batch` of the
+        elite sequences; with elite_weight > 0 their mean log pi is added to the objective.
         """
         eps = self.cfg.clip_ratio
         with tf.GradientTape() as tape:
@@ -442,13 +447,12 @@ class Controller:
         old_logp = self._step_log_probs(seqs).astype("float32")
         self.remember_elite(seqs if elite is None else elite[0],
                             rewards if elite is None else elite[1])
-        e_batch = self._batch([s for _, s in self.elite] or [seqs[0]])
-        e_batch = (e_batch[0], e_batch[1], e_batch[2], e_batch[3], e_batch[4])
+        elite_batch = self._batch([s for _, s in self.elite] or [seqs[0]])
         steps = 0
         policy_loss = entropy = 0.0
         for _ in range(max(1, self.cfg.train_steps)):
             pl, ent, kl, grads = self._gradient(inputs, actions, step_mask, valid, prior, adv,
-                                                old_logp, e_batch)
+                                                old_logp, elite_batch)
             if steps and float(kl) > self.cfg.target_kl:
                 break  # already as far from the sampling policy as allowed
             self._apply(grads)
