@@ -418,8 +418,8 @@ class Controller:
             if self.cfg.elite_weight > 0:
                 e_inputs, e_actions, e_mask, e_valid, e_prior = elite
                 e_logp, _, _ = self._log_probs(e_inputs, e_actions, e_valid, e_prior)
-                loss -= self.cfg.elite_weight * tf.reduce_mean(
-                    tf.reduce_sum(e_logp * e_mask, axis=1))
+                rows = tf.maximum(tf.reduce_sum(tf.reduce_max(e_mask, axis=1)), 1.0)
+                loss -= self.cfg.elite_weight * tf.reduce_sum(e_logp * e_mask) / rows
         grads = tape.gradient(loss, self.net.trainable_variables)
         return policy_loss, mean_entropy, _kl(tf.reduce_sum(log_ratio, axis=1)), grads
 
@@ -435,6 +435,16 @@ class Controller:
         ranked = sorted(best.items(), key=lambda kv: -kv[1])[: self.cfg.elite_size]
         self.elite = [(r, s) for s, r in ranked]
 
+    def _elite_batch(self):
+        """`_batch` of the elite, padded to `elite_size` rows whose step mask is 0, so the
+        compiled update sees one shape however full the elite is."""
+        seqs = [s for _, s in self.elite]
+        size = max(1, self.cfg.elite_size)
+        filler = seqs[0] if seqs else []
+        inputs, actions, step_mask, valid, prior = self._batch(seqs + [filler] * (size - len(seqs)))
+        step_mask[len(seqs):] = 0.0
+        return inputs, actions, step_mask, valid, prior
+
     def update(self, seqs: Sequence[Sequence[int]], rewards: Sequence[float],
                elite: tuple | None = None) -> dict:
         """Policy update on one batch of on-policy samples; then move the baseline.
@@ -447,7 +457,7 @@ class Controller:
         old_logp = self._step_log_probs(seqs).astype("float32")
         self.remember_elite(seqs if elite is None else elite[0],
                             rewards if elite is None else elite[1])
-        elite_batch = self._batch([s for _, s in self.elite] or [seqs[0]])
+        elite_batch = self._elite_batch()
         steps = 0
         policy_loss = entropy = 0.0
         for _ in range(max(1, self.cfg.train_steps)):
