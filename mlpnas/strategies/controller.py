@@ -450,7 +450,9 @@ class Controller:
         """Policy update on one batch of on-policy samples; then move the baseline.
 
         Up to `train_steps` steps on the batch; after the first, a step is taken only while
-        the KL divergence from the sampling policy stays below `target_kl`.
+        the KL divergence from the sampling policy stays below `target_kl`. `elite` =
+        (sequences, measured scores) that may join the elite; default: the batch itself
+        (a screened epoch passes only what was measured, never a prediction).
         """
         inputs, actions, step_mask, valid, prior = self._batch(seqs)
         adv = self.advantages(seqs, rewards)
