@@ -76,3 +76,27 @@ def test_every_registered_strategy_and_space_is_documented():
     docs = _documentation()
     missing = [name for name in [*STRATEGIES, *SPACES] if f"`{name}`" not in docs]
     assert not missing, f"registered but not documented: {missing}"
+
+
+def _documented_grids() -> list[tuple[str, list[str]]]:
+    """Every `NAME` = a, b, c in the docs whose NAME is a tuple in CONSTANTS.py."""
+    import CONSTANTS
+
+    found = []
+    for name, values in re.findall(r"`([A-Z][A-Z0-9_]+)` = ([^|\n]+)", _documentation()):
+        values = re.sub(r"\([^)]*\)", "", values)  # "shift (up to ...)" -> "shift"
+        if isinstance(getattr(CONSTANTS, name, None), tuple):
+            found.append((name, [v.strip().split(" ")[0] for v in values.split(",")]))
+    return found
+
+
+def test_documented_grids_match_constants():
+    import CONSTANTS
+
+    grids = _documented_grids()
+    assert len(grids) >= 10, "the docs list the tabular and image grids"
+    for name, documented in grids:
+        actual = getattr(CONSTANTS, name)
+        shown = [("on" if v else "off") if isinstance(v, bool)
+                 else f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in actual]
+        assert [d.strip() for d in documented] == shown, f"{name}: docs {documented}, CONSTANTS {shown}"
