@@ -1,7 +1,8 @@
 """Every command shows examples in its --help, and every option is documented.
 
 Options are found in README.md or a page under docs/, so a new option of any command
-fails here until it is written up (as sqlite-utils' tests/test_docs.py does).
+fails here until it is written up (as sqlite-utils' tests/test_docs.py does). Grids the
+docs list (`NAME` = a, b, c) must equal CONSTANTS.py's.
 """
 
 from __future__ import annotations
@@ -99,4 +100,4 @@ def test_documented_grids_match_constants():
         actual = getattr(CONSTANTS, name)
         shown = [("on" if v else "off") if isinstance(v, bool)
                  else f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in actual]
-        assert [d.strip() for d in documented] == shown, f"{name}: docs {documented}, CONSTANTS {shown}"
+        assert documented == shown, f"{name}: docs {documented}, CONSTANTS {shown}"
