@@ -315,6 +315,8 @@ OBJECTIVES = ("accuracy", "accuracy,latency", "accuracy,params")
 DEFAULT_OBJECTIVE = "accuracy"
 # Each cost and the LogEntry.meta key that holds it (smaller is better).
 COST_KEYS = {"latency": "latency_ms", "params": "params"}
+# --max-macs: a limit resolved from the input size (IMAGE_MACS_PER_PIXEL), or none.
+MAX_MACS_AUTO = "auto"
 # CPU latency of every child: median of this many calls of one compiled function after
 # LATENCY_WARMUP calls, at batch 1 and at batch LATENCY_BATCH.
 LATENCY_REPEATS = 10
@@ -366,6 +368,14 @@ IMAGE_MAX_EPOCHS = 30
 IMAGE_CONTROLLER_EPOCHS = 3
 IMAGE_SAMPLES_PER_EPOCH = 4
 IMAGE_EXPORT_ENSEMBLE = 3
+# The image spaces' default --max-macs ("auto"): a child may spend at most this many
+# multiply-adds per input pixel on one image (28 x 28 images: about 19.6 million; the
+# textbook CNN of bench/textbook.py spends about 5,400 per pixel). Larger children are
+# logged, never trained: on a CPU they train for many minutes each.
+IMAGE_MACS_PER_PIXEL = 25_000
+# The image spaces' default --time-budget, in seconds: no child starts that would end past
+# it (mlpnas.search.budget), so an image search on a CPU ends in about this time.
+IMAGE_TIME_BUDGET = 900
 
 # --- regression targets ---
 # `--task auto`: a numeric label with more than this many distinct values is a regression

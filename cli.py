@@ -82,15 +82,28 @@ def _output_option(default: str, suffix: str = ".png"):
 
 
 def _duration(ctx, param, value):
-    """--time-budget: seconds from '90s', '30m', '2h', '1h30m' (None when not given)."""
+    """--time-budget: seconds from '90s', '30m', '2h', '1h30m' (None: not given, or none)."""
     from mlpnas.search.budget import parse_duration
 
-    if value is None:
+    if value is None or value.strip().lower() == "none":
         return None
     try:
         return parse_duration(value)
     except NasError as exc:
         raise click.BadParameter(str(exc).split(": ", 1)[-1]) from None
+
+
+def _max_macs(ctx, param, value):
+    """--max-macs: a count, 'auto' or None ('none' or not given)."""
+    from mlpnas.strategies.objectives import parse_max_macs
+
+    if value is None:
+        return None
+    try:
+        return parse_max_macs(value)
+    except NasError as exc:
+        raise click.BadParameter(str(exc).split(", got")[0].removeprefix("--max-macs ")) \
+            from None
 
 
 EVENT_OPTION = click.option("--event", default=None,
@@ -162,9 +175,14 @@ def main() -> None:
 @click.option("--max-latency-ms", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="MS", help="Hard limit: children slower than this at batch 1 on this "
                                  "CPU are logged, never trained.")
+@click.option("--max-macs", default=None, metavar="N", callback=_max_macs,
+              help="Hard limit: children spending more multiply-adds on one input (20M, "
+                   "5e6, 500k) are logged, never trained; auto (the image spaces' "
+                   f"default): {C.IMAGE_MACS_PER_PIXEL:,} per input pixel; none: no limit.")
 @click.option("--time-budget", default=None, metavar="DURATION", callback=_duration,
               help="Stop starting children that would not finish within this wall time "
-                   "(90s, 30m, 2h, 1h30m); the search then finishes as usual.")
+                   "(90s, 30m, 2h, 1h30m); the search then finishes as usual. Image "
+                   f"spaces default to {C.IMAGE_TIME_BUDGET // 60}m; none: no limit.")
 @click.option("--patience", type=POSITIVE, default=None, metavar="N",
               help="Stop once the best validation score has not improved for N "
                    "controller epochs.")

@@ -49,6 +49,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--child-epochs", type=int, default=None, help="default: the space's")
     p.add_argument("--max-layers", type=int, default=None, help="default: nas search's")
     p.add_argument("--ensemble", type=int, default=None, help="default: the space's")
+    p.add_argument("--time-budget", default=None,
+                   help="as nas search's (default: the space's; none: no limit)")
+    p.add_argument("--max-macs", default=None,
+                   help="as nas search's (default: the space's; none: no limit)")
     p.add_argument("--seeds", type=int, nargs="+", default=REPORT_SEEDS)
     return p.parse_args()
 
@@ -58,15 +62,25 @@ def search_config(args: argparse.Namespace, seed: int, logs: str):
     from mlpnas.config import SearchConfig
     from mlpnas.spaces import with_space_defaults
 
+    from mlpnas.search.budget import parse_duration
+    from mlpnas.strategies.objectives import parse_max_macs
+
     given = {"controller_epochs": args.controller_epochs, "max_layers": args.max_layers,
-             "samples_per_epoch": args.samples_per_epoch, "child_epochs": args.child_epochs}
+             "samples_per_epoch": args.samples_per_epoch, "child_epochs": args.child_epochs,
+             "time_budget": args.time_budget, "max_macs": args.max_macs}
     given = {k: v for k, v in given.items() if v is not None}
+    if "time_budget" in given:
+        text = given["time_budget"]
+        given["time_budget"] = None if text.lower() == "none" else parse_duration(text)
+    if "max_macs" in given:
+        given["max_macs"] = parse_max_macs(given["max_macs"])
     defaults = SearchConfig()
     options = {"dataset": "digits" if args.digits else args.data, "space": args.space,
                "subset": None if args.digits else args.subset, "seed": seed, "logs_dir": logs,
                "one_shot": defaults.one_shot, "controller_epochs": defaults.controller_epochs,
                "samples_per_epoch": defaults.samples_per_epoch,
-               "child_epochs": defaults.child_epochs, **given}
+               "child_epochs": defaults.child_epochs, "time_budget": None, "max_macs": None,
+               **given}
     return SearchConfig.from_options(with_space_defaults(options, set(given)))
 
 
@@ -95,8 +109,13 @@ def one_seed(args: argparse.Namespace, seed: int) -> dict:
 
     _, keras = import_tf()
     winner = keras.saving.load_model(exported.path, compile=False)  # loads without nas
-    return {"seed": seed, "children": config.budget, "search_s": search_s,
-            "export_s": export_s, "search_val": result.best_val_accuracy, "epochs": epochs, "members": len(exported.members),
+    from mlpnas.storage.events import load_event
+
+    entries = load_event(logs).entries
+    skipped = sum(bool(e.meta.get("over_limit")) for e in entries)
+    return {"seed": seed, "children": len(entries) - skipped, "skipped": skipped,
+            "search_s": search_s, "export_s": export_s, "search_val": result.best_val_accuracy,
+            "epochs": epochs, "members": len(exported.members),
             "nas": exported.test_accuracy, "nas_params": winner.count_params(),
             "textbook": accuracy(model, data.x_test, data.y_test),
             "textbook_params": model.count_params(), "textbook_s": textbook_s,
@@ -114,7 +133,8 @@ def main() -> None:
         rows.append(one_seed(args, seed))
         r = rows[-1]
         print(f"seed {seed}: nas {r['nas']:.4f} ({r['members']} model(s), {r['nas_params']} "
-              f"params; search {r['children']} children {r['search_s']:.0f} s, best val "
+              f"params; search {r['children']} children ({r['skipped']} over --max-macs) "
+              f"{r['search_s']:.0f} s, best val "
               f"{r['search_val']:.4f}, export "
               f"{r['export_s']:.0f} s)  textbook {r['textbook']:.4f} ({r['textbook_params']} "
               f"params, {r['textbook_s']:.0f} s)  {r['epochs']} epochs on {r['train']} images, "

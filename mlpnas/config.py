@@ -70,6 +70,7 @@ class SearchConfig:
     objective: str = C.DEFAULT_OBJECTIVE
     max_params: int | None = None
     max_latency_ms: float | None = None
+    max_macs: int | str | None = None  # multiply-adds per input; "auto": from the input size
 
     # --- budget: time limit, plateau stop, successive halving, warm start ---
     time_budget: float | None = None  # seconds; stop starting children past it

@@ -52,7 +52,7 @@ from mlpnas.data.tabular import Dataset
 from mlpnas.errors import NasError, SearchInterrupted
 from mlpnas.training.executors import ChildExecutor, ChildResult, make_executor
 from mlpnas.data import load_search_dataset
-from mlpnas.spaces import make_space
+from mlpnas.spaces import make_space, reads_images
 from mlpnas.strategies import make_strategy, objectives
 from mlpnas.strategies.base import Strategy
 from mlpnas.training.tf_setup import import_tf, seed_everything
@@ -112,10 +112,13 @@ class MLPNAS:
                  callbacks: Sequence[Callback] = ()) -> None:
         self.config = config or SearchConfig()
         screening.check_screening(self.config)
-        self.objective = objectives.objective_of(self.config)
+        objectives.objective_of(self.config)  # bad values refused before the data loads
         schedule.check_halving(self.config)
         seed_everything(self.config.seed)
         self.dataset = dataset or load_search_dataset(self.config)
+        self.config = objectives.resolve_max_macs(self.config, self.dataset.input_shape,
+                                                  reads_images(self.config.space))
+        self.objective = objectives.objective_of(self.config)
         self.space = make_space(self.config.space, max_length=self.config.max_layers,
                                 dropout=self.config.dropout,
                                 input_shape=self.dataset.input_shape)

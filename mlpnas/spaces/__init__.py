@@ -47,10 +47,12 @@ class SpaceInfo:
         return getattr(importlib.import_module(module), name)
 
 
-# Image children train from scratch until validation accuracy stops improving.
+# Image children train from scratch until validation accuracy stops improving; children
+# too costly for a CPU (--max-macs auto) are not trained; the search has a time budget.
 IMAGE_DEFAULTS = {"child_epochs": C.IMAGE_MAX_EPOCHS, "one_shot": False,
                   "controller_epochs": C.IMAGE_CONTROLLER_EPOCHS,
-                  "samples_per_epoch": C.IMAGE_SAMPLES_PER_EPOCH}
+                  "samples_per_epoch": C.IMAGE_SAMPLES_PER_EPOCH,
+                  "max_macs": C.MAX_MACS_AUTO, "time_budget": float(C.IMAGE_TIME_BUDGET)}
 
 SPACES: dict[str, SpaceInfo] = {
     "mlp": SpaceInfo(MLPSpace, "tabular", "mlpnas.training.mlp:build_mlp",

@@ -3,9 +3,11 @@ Pareto search), and hard limits on cost. No TensorFlow.
 
 `--objective accuracy` ranks by the score (LogEntry.val_accuracy: larger is better).
 `--objective accuracy,latency` and `accuracy,params` search for the front of the score
-against the child's CPU latency at batch 1 or its parameter count. `--max-params` and
-`--max-latency-ms` are hard limits: a child over one is measured but never trained; it is
-logged as failed with the reason and `over_limit` in its meta, and gets the worst reward.
+against the child's CPU latency at batch 1 or its parameter count. `--max-params`,
+`--max-latency-ms` and `--max-macs` are hard limits: a child over one is measured but never
+trained; it is logged as failed with the reason and `over_limit` in its meta, and gets the
+worst reward. `--max-macs auto` (the image spaces' default) is resolved from the input size
+by `resolve_max_macs` before the search starts.
 
 What each strategy is told (docs/cost.md explains the choices):
   - strategies with `pareto_aware` (random, evolution, local) get (score, cost) pairs and
@@ -33,6 +35,7 @@ class Objective:
     cost: str | None = None
     max_params: int | None = None
     max_latency_ms: float | None = None
+    max_macs: int | None = None
 
     @property
     def cost_key(self) -> str | None:
@@ -61,6 +64,12 @@ def objective_of(config: Any) -> Objective:
     cost = parse_objective(getattr(config, "objective", C.DEFAULT_OBJECTIVE))
     max_params = getattr(config, "max_params", None)
     max_latency = getattr(config, "max_latency_ms", None)
+    max_macs = getattr(config, "max_macs", None)
+    if max_macs == C.MAX_MACS_AUTO:  # not resolved yet (no input size): no limit so far
+        max_macs = None
+    if max_macs is not None and (isinstance(max_macs, str) or max_macs < 1):
+        raise NasError(f"--max-macs must be a positive number of multiply-adds, 'auto' or "
+                       f"'none', got {max_macs}")
     if max_params is not None and max_params < 1:
         raise NasError(f"--max-params must be a positive number of parameters, got {max_params}")
     if max_latency is not None and not max_latency > 0:
@@ -69,7 +78,7 @@ def objective_of(config: Any) -> Objective:
     if cost is not None and getattr(config, "screen", 1) > 1:
         raise NasError("--screen ranks candidates by predicted accuracy alone; it does not "
                        f"combine with --objective {config.objective}")
-    return Objective(cost, max_params, max_latency)
+    return Objective(cost, max_params, max_latency, max_macs)
 
 
 def limit_reason(cost: dict, objective: Objective) -> str | None:
@@ -81,7 +90,38 @@ def limit_reason(cost: dict, objective: Objective) -> str | None:
             and latency > objective.max_latency_ms):
         return (f"over the limit: {latency:.3f} ms at batch 1 > --max-latency-ms "
                 f"{objective.max_latency_ms:g}")
+    macs = cost.get("macs")
+    if objective.max_macs is not None and macs is not None and macs > objective.max_macs:
+        return (f"over the limit: {macs:,} multiply-adds per input > --max-macs "
+                f"{objective.max_macs:,}")
     return None
+
+
+def resolve_max_macs(config: Any, input_shape: Sequence[int], image: bool) -> Any:
+    """`config` with `--max-macs auto` made a number: IMAGE_MACS_PER_PIXEL times the input's
+    pixels for image data, no limit for tabular data."""
+    if getattr(config, "max_macs", None) != C.MAX_MACS_AUTO:
+        return config
+    limit = None
+    if image:
+        limit = int(C.IMAGE_MACS_PER_PIXEL * math.prod(int(s) for s in input_shape[:2]))
+    return config.with_changes(max_macs=limit)
+
+
+def parse_max_macs(text: Any) -> int | str | None:
+    """A --max-macs value: a count (20000000, 2e7, 20M, 500k, 1.5G), 'auto' or 'none'."""
+    value = str(text).strip().lower()
+    if value in (C.MAX_MACS_AUTO, "none"):
+        return None if value == "none" else C.MAX_MACS_AUTO
+    scale = {"k": 1e3, "m": 1e6, "g": 1e9}.get(value[-1:], 1)
+    try:
+        number = float(value[:-1] if scale != 1 else value) * scale
+    except ValueError:
+        number = math.nan
+    if not number >= 1 or math.isinf(number):
+        raise NasError(f"--max-macs must be a positive number of multiply-adds (e.g. 20M), "
+                       f"'auto' or 'none', got {text!r}")
+    return int(number)
 
 
 def over_limit_meta(cost: dict, config: Any) -> dict | None:

@@ -1,7 +1,10 @@
-"""What a child costs to keep and to run: parameters, serialized size and CPU latency.
+"""What a child costs to keep and to run: parameters, multiply-adds, serialized size and
+CPU latency.
 
 Every child is measured the same way, before it trains (none of these depend on the
-trained weights): the parameter count; the size of its network saved as a `.keras` file
+trained weights): the parameter count; the multiply-adds of its convolutions and dense
+layers on one input (counted from the layers' shapes, so the same on every machine); the
+size of its network saved as a `.keras` file
 (configuration and weights, no optimizer state); and the median wall time of repeated
 calls of one compiled `tf.function` of the model (inference mode) after warm-up calls, at
 batch 1 and at batch LATENCY_BATCH, with the number of CPU threads TensorFlow may use.
@@ -27,8 +30,39 @@ tf, keras = import_tf()
 def measure_cost(model: Any, batch: int = C.LATENCY_BATCH, repeats: int = C.LATENCY_REPEATS,
                  warmup: int = C.LATENCY_WARMUP) -> dict:
     """The cost measures of one Keras model, keyed as LogEntry.meta stores them."""
-    return {"params": int(model.count_params()), "size_bytes": serialized_size(model),
-            **latency(model, batch, repeats, warmup)}
+    return {"params": int(model.count_params()), "macs": multiply_adds(model),
+            "size_bytes": serialized_size(model), **latency(model, batch, repeats, warmup)}
+
+
+def _layers(model: Any) -> list:
+    """Every layer of `model`, nested models included."""
+    out = []
+    for layer in model.layers:
+        out.extend(_layers(layer) if isinstance(layer, keras.Model) else [layer])
+    return out
+
+
+def multiply_adds(model: Any) -> int | None:
+    """Multiply-adds of the model's convolutions and dense layers on one input (None when
+    a layer's shapes are not known, e.g. a subclassed model never called)."""
+    total = 0
+    try:
+        for layer in _layers(model):
+            if isinstance(layer, keras.layers.DepthwiseConv2D):
+                out = layer.output.shape
+                k = layer.kernel_size
+                total += int(np.prod(out[1:-1])) * k[0] * k[1] * int(out[-1])
+            elif isinstance(layer, keras.layers.Conv2D):
+                out, cin = layer.output.shape, int(layer.input.shape[-1])
+                k = layer.kernel_size
+                per_output = k[0] * k[1] * cin // max(int(getattr(layer, "groups", 1)), 1)
+                total += int(np.prod(out[1:])) * per_output
+            elif isinstance(layer, keras.layers.Dense):
+                rows = int(np.prod(layer.input.shape[1:-1] or [1]))
+                total += rows * int(layer.input.shape[-1]) * int(layer.units)
+    except (AttributeError, ValueError, TypeError):
+        return None
+    return int(total)
 
 
 def serialized_size(model: Any) -> int:

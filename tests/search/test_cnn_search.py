@@ -47,6 +47,29 @@ def test_cnn_search_logs_readable_layer_descriptions(runner, tmp_path):
     check_image_predictions(runner, out, tmp_path)
 
 
+@pytest.mark.slow
+def test_image_searches_limit_multiply_adds_and_time_by_default(runner, tmp_path):
+    import CONSTANTS as C
+    from cli import main
+
+    event = run_search(runner, tmp_path, "--space", "cnn", "--dataset", "digits",
+                       "--subset", "150", "--max-layers", "2")
+    limit = 8 * 8 * C.IMAGE_MACS_PER_PIXEL  # --max-macs auto on 8 x 8 images
+    assert event.config["config"]["max_macs"] == limit
+    assert event.config["config"]["time_budget"] == C.IMAGE_TIME_BUDGET
+    for entry in event.entries:
+        assert entry.meta["macs"] > 0
+        assert bool(entry.meta.get("over_limit")) == (entry.meta["macs"] > limit)
+    unlimited = run_search(runner, tmp_path / "none", "--space", "cnn", "--dataset", "digits",
+                           "--subset", "150", "--max-layers", "2", "--max-macs", "none",
+                           "--time-budget", "none")
+    assert unlimited.config["config"]["max_macs"] is None
+    assert unlimited.config["config"]["time_budget"] is None
+    bad = runner.invoke(main, ["search", "--space", "cnn", "--max-macs", "lots"])
+    assert bad.exit_code == 2 and "Invalid value for '--max-macs'" in bad.output
+    assert "Traceback" not in bad.output
+
+
 def check_image_predictions(runner, model: Path, tmp_path: Path) -> None:
     """`nas predict` on an image model: a folder of images, an IDX file; a CSV is refused."""
     import gzip

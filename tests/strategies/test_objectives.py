@@ -100,3 +100,27 @@ def test_local_search_moves_only_to_a_dominating_neighbour():
     # batch's own front looks like (the most accurate one here does not dominate).
     local.tell([[4, 30], [5, 30]], [(0.95, 400.0), (0.7, 40.0)])
     assert local.centre[0] == [5, 30]
+
+
+def test_max_macs_values_limits_and_the_image_default():
+    assert O.parse_max_macs("20M") == 20_000_000 and O.parse_max_macs("500k") == 500_000
+    assert O.parse_max_macs("2e7") == 20_000_000 and O.parse_max_macs(1500) == 1500
+    assert O.parse_max_macs("AUTO") == "auto" and O.parse_max_macs("none") is None
+    for bad in ("0", "-5M", "12x", "", "inf", "M"):
+        with pytest.raises(NasError, match="--max-macs must be a positive number") as info:
+            O.parse_max_macs(bad)
+        assert "\n" not in str(info.value)
+    with pytest.raises(NasError, match="--max-macs must be"):
+        O.objective_of(SearchConfig(max_macs=0))
+    auto = SearchConfig(max_macs="auto")
+    assert O.objective_of(auto).max_macs is None  # not resolved yet: no limit
+    image = O.resolve_max_macs(auto, (28, 28, 1), image=True)
+    assert image.max_macs == 28 * 28 * O.C.IMAGE_MACS_PER_PIXEL
+    assert O.resolve_max_macs(auto, (11,), image=False).max_macs is None
+    fixed = SearchConfig(max_macs=1000)
+    assert O.resolve_max_macs(fixed, (28, 28, 1), image=True) is fixed
+    objective = O.objective_of(image)
+    limit = image.max_macs
+    assert O.limit_reason({"macs": limit, "params": 10}, objective) is None
+    reason = O.limit_reason({"macs": limit + 1}, objective)
+    assert f"{limit + 1:,} multiply-adds per input > --max-macs {limit:,}" in reason
