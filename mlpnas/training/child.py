@@ -24,7 +24,7 @@ tf, keras = import_tf()
 
 from mlpnas.training.weights import Child, WeightStore  # noqa: E402
 from mlpnas.training.trainer import fit_evaluate, predict  # noqa: E402
-from mlpnas.training.cost import measure_cost  # noqa: E402
+from mlpnas.training.cost import measure_cost, multiply_adds  # noqa: E402
 
 
 @dataclass
@@ -70,8 +70,13 @@ def train_child(space: SearchSpace, seq: Sequence[int], index: int, dataset: Dat
     start_child(child_seed(config, index),
                 full_reset=index > 0 and index % C.FULL_RESET_EVERY == 0)
     child = build_model(space, seq, dataset, augment=config.augment)
-    cost = measure_cost(child.model)
-    skipped = over_limit_meta(cost, config)
+    # Parameters and multiply-adds are counted first: a child over their limits is
+    # skipped without timing its latency.
+    skipped = over_limit_meta({"params": int(child.model.count_params()),
+                               "macs": multiply_adds(child.model)}, config)
+    if skipped is None:
+        cost = measure_cost(child.model)
+        skipped = over_limit_meta(cost, config)
     if skipped is not None:  # over a hard limit: measured, never trained
         return ChildOutcome(C.FAILED_CHILD_REWARD, skipped)
     inherited = store.load_into(child) if store is not None else 0

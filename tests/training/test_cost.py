@@ -48,6 +48,7 @@ def test_train_child_logs_its_cost_and_skips_a_child_over_the_limit():
     assert not train_child(space, SMALL, 2, data, by_macs, None).meta.get("failed")
     skipped = train_child(space, LARGE, 3, data, by_macs, None)
     assert skipped.meta["failed"] and "--max-macs" in skipped.meta["over_limit"]
+    assert skipped.meta["macs"] > trained.meta["macs"] and "latency_ms" not in skipped.meta
 
 
 def test_multiply_adds_of_convolutions_and_dense_layers():
