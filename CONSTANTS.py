@@ -162,6 +162,12 @@ FULL_RESET_EVERY = 100
 # --- Tabular data ------------------------------------------------------------------------
 # Fixed, seeded, stratified split; the test split is only read once, after the search.
 VALIDATION_FRACTION = 0.15
+# How numeric features reach the network (--numeric-encoding): "standard" (zero mean,
+# unit variance) or "piecewise" (the standardized value plus a piecewise-linear encoding
+# over PIECEWISE_BINS quantile bins of the training rows; docs/tabular.md). The tabular
+# space uses TABULAR_NUMERIC_ENCODING; the mlp space the first.
+NUMERIC_ENCODINGS = ("standard", "piecewise")
+PIECEWISE_BINS = 16
 TEST_FRACTION = 0.15
 # A class needs this many rows so that each split gets at least one.
 MIN_ROWS_PER_CLASS = 5
@@ -294,6 +300,7 @@ TABULAR_PATIENCES = (20, 40)
 # The tabular space's defaults for --child-epochs (the epoch cap), --controller-epochs and
 # --samples-per-epoch: fewer children than other spaces, each trained to convergence.
 TABULAR_MAX_EPOCHS = 150
+TABULAR_NUMERIC_ENCODING = "piecewise"
 TABULAR_CONTROLLER_EPOCHS = 3
 TABULAR_SAMPLES_PER_EPOCH = 4
 # Learning-rate schedule over --child-epochs: constant, or cosine decay to zero.

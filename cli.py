@@ -165,6 +165,12 @@ def main() -> None:
               help="classification or regression of the label; auto: regression for a "
                    f"numeric label with more than {C.TASK_AUTO_MAX_CLASSES} distinct values "
                    "(see docs/regression.md).")
+@click.option("--numeric-encoding", type=click.Choice(list(C.NUMERIC_ENCODINGS)),
+              default=C.NUMERIC_ENCODINGS[0],
+              help="Tabular data: numeric features standardized, or standardized plus a "
+                   f"piecewise-linear encoding over {C.PIECEWISE_BINS} quantile bins "
+                   f"[default: {C.TABULAR_NUMERIC_ENCODING} for the tabular space, "
+                   f"{C.NUMERIC_ENCODINGS[0]} for mlp] (docs/tabular.md).")
 @click.option("--objective", default=C.DEFAULT_OBJECTIVE, show_default=True,
               callback=lambda ctx, param, value: _check_objective(value),
               help="What to optimise: " + " | ".join(C.OBJECTIVES) + "; with a cost, a "
@@ -324,6 +330,9 @@ def _warn_unused_options(config) -> None:
     from mlpnas.spaces import reads_images
 
     if reads_images(config.space):
+        if config.numeric_encoding != C.NUMERIC_ENCODINGS[0]:
+            click.echo("warning: --numeric-encoding applies only to tabular data; ignored "
+                       f"for --space {config.space}", err=True)
         return
     unused = [name for name, used in (("--subset", config.subset is not None),
                                       ("--augment", config.augment)) if used]
@@ -715,10 +724,14 @@ def events_command(logs_dir, as_json) -> None:
               help="Also write the network as a TensorFlow SavedModel (<name>_savedmodel/), "
                    "TensorFlow Lite (<name>.tflite) or ONNX (<name>.onnx, needs the onnx "
                    "extra); repeatable. The .keras file is always written (nas predict).")
+@click.option("--all-rows", is_flag=True,
+              help="Retrain on every row, the test split included, for a model to use on "
+                   "new data; no test accuracy is reported (nothing is held out).")
 def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, output,
-                   formats) -> None:
+                   formats, all_rows) -> None:
     """Retrain an architecture from scratch on train + validation, report its test
     accuracy, and save it with its preprocessing (a .keras file for `nas predict`).
+    With --all-rows it trains on the test rows too, for use on new data, untested.
 
     \b
     Examples:
@@ -726,23 +739,29 @@ def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, o
       nas export --event 3 --rank 2 --epochs 30 --output second.keras
       nas export --ensemble 3 --output ensemble.keras
       nas export --format savedmodel --format tflite --output model.keras
+      nas export --all-rows --output final.keras
     """
     from mlpnas.export import export_model
 
     r = export_model(logs_dir, event, output, rank, epochs, ensemble, same_architecture,
-                     formats or ("keras",))
+                     formats or ("keras",), all_rows)
+    rows = ("train + validation + test: every row, nothing held out" if all_rows
+            else "train + validation: the same split as the search, test held out")
     word = "accuracy" if r.test_metrics is None else "R^2"
     for m in r.members:
         click.echo(f"architecture: {m['description']} (validation {word} in the search "
                    f"{m['search_val_accuracy']:.4f}, with the weights it trained in the search)")
         click.echo(f"retrained from scratch for {m['epochs']} epochs on {r.train_rows} rows of "
-                   f"{r.dataset} (train + validation: the same split as the search, test held out)"
+                   f"{r.dataset} ({rows})"
                    + (f", seed {m['seed']}" if len(r.members) > 1 else ""))
     if len(r.members) > 1:
         click.echo(f"ensemble: the mean {'probability' if r.test_metrics is None else 'prediction'} "
                    f"of {len(r.members)} models")
     rate = "" if r.test_majority_rate is None else f"; majority-class rate {r.test_majority_rate:.4f}"
-    if r.test_metrics is None:
+    if all_rows:
+        click.echo("not tested: the test rows were trained on (--all-rows); the test figure "
+                   "of the same export without --all-rows estimates it")
+    elif r.test_metrics is None:
         click.echo(f"test accuracy: {r.test_accuracy:.4f} ({r.test_rows} rows{rate}): the "
                    "retrained model, so it differs from the search's figure for the same "
                    "architecture")

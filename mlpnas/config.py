@@ -81,6 +81,8 @@ class SearchConfig:
     warm_start_retrain: bool = False  # train architectures the warm-start event scored
     # --- the label: classification, regression, or chosen from the data ---
     task: str = "auto"
+    # --- how numeric features are encoded (tabular data) ---
+    numeric_encoding: str = C.NUMERIC_ENCODINGS[0]
 
     # --- screening's local improvement (mlpnas.strategies.screening) ---
     screen_climb: int = C.SCREEN_CLIMB_STEPS

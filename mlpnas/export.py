@@ -44,8 +44,8 @@ class ExportResult:
     tokens: list
     epochs: int
     train_rows: int
-    test_rows: int
-    test_accuracy: float
+    test_rows: int  # 0 with all_rows: no row was held out
+    test_accuracy: float | None  # None with all_rows
     search_val_accuracy: float
     dataset: str = ""
     test_majority_rate: float | None = None  # always answering the commonest training class
@@ -119,11 +119,12 @@ def member_epochs(config: SearchConfig, row: dict, epochs: int | None) -> int:
 def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | os.PathLike,
                  rank: int = C.EXPORT_RANK, epochs: int | None = None,
                  ensemble: int | None = None, same_architecture: bool = False,
-                 formats: Sequence[str] = ("keras",)) -> ExportResult:
+                 formats: Sequence[str] = ("keras",), all_rows: bool = False) -> ExportResult:
     """Retrain the rank-th best architecture (or an ensemble) of an event on train + val;
     save it (and its network in the other `formats`: mlpnas.export_formats); test it once.
     `ensemble` None: the search space's default. Children over a hard limit of the search
-    are never chosen (they were not trained)."""
+    are never chosen (they were not trained). `all_rows`: retrain on the test split too
+    (for a model used on new data); nothing is left to test it on."""
     from mlpnas.export_formats import check_formats, save_formats
 
     ev = load_event(logs_dir, event)
@@ -134,21 +135,24 @@ def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | o
     members = [{"tokens": row["tokens"], "description": row["description"],
                 "epochs": member_epochs(config, row, epochs), "seed": config.seed + row["member"],
                 "search_val_accuracy": row["val_accuracy"]} for row in rows]
-    model, test_acc, test_metrics = _retrain_all(config, members, data)
+    model, test_acc, test_metrics = _retrain_all(config, members, data, all_rows)
     model.save(path)
     extra = save_formats(model, path, formats)
     first = rows[0]
     meta = {"format": FORMAT, "event": str(ev.path), "rank": rank, "tokens": first["tokens"],
             "architecture": first["architecture"], "description": first["description"],
             "epochs": members[0]["epochs"], "members": members, "test_accuracy": test_acc,
+            "all_rows": all_rows,
             "search_val_accuracy": first["val_accuracy"], "class_names": list(data.class_names),
             "task": data.task, "test_metrics": test_metrics,
             "input_shape": list(data.input_shape),
             "preprocessing": data.preprocessing.to_dict() if data.preprocessing else None}
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr(names.EXPORT_METADATA_FILE, json.dumps(meta, indent=2))
+    held_out = 0 if all_rows else len(data.y_test)
     return ExportResult(path, first["description"], first["tokens"], members[0]["epochs"],
-                        len(data.y_train) + len(data.y_val), len(data.y_test), test_acc,
+                        len(data.y_train) + len(data.y_val) + len(data.y_test) - held_out,
+                        held_out, test_acc,
                         first["val_accuracy"], data.name, _test_majority_rate(data),
                         members, extra, test_metrics)
 
@@ -161,14 +165,18 @@ def _test_majority_rate(data: Dataset) -> float | None:
     return float(np.mean(data.y_test == top))
 
 
-def _retrain_all(config: SearchConfig, members: list[dict],
-                 data: Dataset) -> tuple[Any, float, dict | None]:
+def _retrain_all(config: SearchConfig, members: list[dict], data: Dataset,
+                 all_rows: bool = False) -> tuple[Any, float | None, dict | None]:
     """Every member retrained; one model (their outputs averaged); its test accuracy (or
-    R^2), and for regression its test errors beside the training mean's."""
+    R^2), and for regression its test errors beside the training mean's (None, None when
+    the test rows were trained on)."""
     from mlpnas.training.trainer import predict, score
 
-    models = [_retrain(config, m["tokens"], data, m["epochs"], m["seed"]) for m in members]
+    models = [_retrain(config, m["tokens"], data, m["epochs"], m["seed"], all_rows)
+              for m in members]
     model = models[0] if len(models) == 1 else average_models(models)
+    if all_rows:
+        return model, None, None
     if data.task != "regression":
         return model, score(model, data.x_test, data.y_test), None
     fitted = np.concatenate([data.y_train, data.y_val])
@@ -191,9 +199,10 @@ def average_models(models: list) -> Any:
     return keras.Model(inputs, outputs, name="ensemble")
 
 
-def _retrain(config: SearchConfig, tokens: list, data: Dataset, epochs: int, seed: int) -> Any:
-    """A fresh model of `tokens` trained on train + val for `epochs` with its own training
-    choices (the tabular space's) or the search's."""
+def _retrain(config: SearchConfig, tokens: list, data: Dataset, epochs: int, seed: int,
+             all_rows: bool = False) -> Any:
+    """A fresh model of `tokens` trained on train + val (+ test with `all_rows`) for
+    `epochs` with its own training choices (the tabular space's) or the search's."""
     from mlpnas.training.child import build_model
     from mlpnas.training.tf_setup import seed_everything
     from mlpnas.training.trainer import ChildTrainingError, fit_evaluate
@@ -202,8 +211,9 @@ def _retrain(config: SearchConfig, tokens: list, data: Dataset, epochs: int, see
     space = make_space(config.space, max_length=config.max_layers, dropout=config.dropout,
                        input_shape=data.input_shape)
     model = build_model(space, tokens, data, augment=config.augment).model
-    x = np.concatenate([data.x_train, data.x_val])
-    y = np.concatenate([data.y_train, data.y_val])
+    parts = ("train", "val", "test") if all_rows else ("train", "val")
+    x = np.concatenate([getattr(data, f"x_{part}") for part in parts])
+    y = np.concatenate([getattr(data, f"y_{part}") for part in parts])
     options = {"batch_size": config.batch_size, "learning_rate": config.learning_rate,
                **space.training_options(tokens), "patience": 0}
     try:  # no validation split is left: the per-epoch "validation" is the training data

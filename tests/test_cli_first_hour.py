@@ -169,3 +169,32 @@ def test_compare_warns_when_events_searched_different_data(tmp_path, runner):
     write_event(tmp_path, 3)
     same = runner.invoke(cli.main, ["compare", "1", "3", "--logs-dir", str(tmp_path)])
     assert same.exit_code == 0 and same.stderr == ""
+
+
+@pytest.mark.parametrize("args, encoding", [
+    ([], "piecewise"), (["--space", "mlp"], "standard"),
+    (["--numeric-encoding", "standard"], "standard"),
+    (["--space", "mlp", "--numeric-encoding", "piecewise"], "piecewise")])
+def test_numeric_encoding_follows_the_space_unless_chosen(data_only, tmp_path, args, encoding):
+    small_csv(tmp_path / "t.csv")
+    code, lines, data = data_only(None, "--dataset", "t.csv", *args)
+    assert data.preprocessing.numeric_encoding == encoding
+    described = [line for line in lines if line.startswith("dataset t.csv")][0]
+    if encoding == "piecewise":
+        from CONSTANTS import PIECEWISE_BINS
+
+        assert data.input_shape == (1 + PIECEWISE_BINS,)
+        assert (f"1 features ({1 + PIECEWISE_BINS} inputs with the piecewise-linear encoding "
+                "of 1 numeric ones)") in described
+    else:
+        assert data.input_shape == (1,) and "1 features, 2 classes" in described
+
+
+def test_numeric_encoding_bad_value_and_image_spaces(data_only, tmp_path):
+    small_csv(tmp_path / "t.csv")
+    code, lines, _ = data_only(None, "--dataset", "t.csv", "--numeric-encoding", "bins")
+    assert code == 2 and "Invalid value for '--numeric-encoding'" in lines[-1]
+    _, lines, _ = data_only(None, "--dataset", "digits", "--space", "cnn",
+                            "--numeric-encoding", "piecewise")
+    assert ("warning: --numeric-encoding applies only to tabular data; ignored for "
+            "--space cnn") in lines

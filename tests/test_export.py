@@ -207,3 +207,36 @@ def test_predict_counts_unseen_categories_in_a_note(tmp_path, runner, monkeypatc
                         "('blue'): encoded as no category")
     assert notes[1].startswith("note: column 'colour': 1 missing or unreadable value(s) imputed")
     assert len(notes) == 2
+
+
+def test_export_all_rows_trains_on_the_test_split_too_and_reports_no_test_figure(
+        tmp_path, runner, monkeypatch):
+    import json
+
+    import cli
+    from mlpnas.training import trainer
+
+    trained_rows, real_fit = [], trainer.fit_evaluate
+
+    def spy(model, x, y, *args, **kwargs):
+        trained_rows.append(len(x))
+        return real_fit(model, x, y, *args, **kwargs)
+
+    monkeypatch.setattr(trainer, "fit_evaluate", spy)
+    root = make_event(tmp_path / "L")
+    out = tmp_path / "all.keras"
+    result = runner.invoke(cli.main, ["export", "--logs-dir", str(root), "--ensemble", "1",
+                                      "--all-rows", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert trained_rows == [150]  # iris: train + validation + test
+    assert ("on 150 rows of iris (train + validation + test: every row, nothing held out)"
+            in result.output)
+    assert "not tested: the test rows were trained on (--all-rows)" in result.output
+    assert "test accuracy:" not in result.output
+    with zipfile.ZipFile(out) as archive:
+        meta = json.loads(archive.read(names.EXPORT_METADATA_FILE))
+    assert meta["all_rows"] is True and meta["test_accuracy"] is None
+    trained_rows.clear()
+    held = runner.invoke(cli.main, ["export", "--logs-dir", str(root), "--ensemble", "1",
+                                    "--output", str(tmp_path / "held.keras")])
+    assert held.exit_code == 0 and trained_rows == [126] and "test accuracy:" in held.output

@@ -32,13 +32,18 @@ def load_search_dataset(config: Any):
     from mlpnas.data.tabular import load_dataset
 
     return load_dataset(config.dataset, config.label, config.keep_columns, config.seed,
-                        task=getattr(config, "task", "auto"))
+                        task=getattr(config, "task", "auto"),
+                        numeric_encoding=getattr(config, "numeric_encoding", "standard"))
 
 
 def describe_inputs(data: Any) -> str:
     """'8x8x1 images' or '11 features', for the line a search prints first."""
     if data.kind == "image":
         return "x".join(map(str, data.input_shape)) + " images"
+    pre = data.preprocessing
+    if pre is not None and pre.bin_edges:
+        return (f"{len(pre.mean)} features ({data.input_shape[0]} inputs with the "
+                f"piecewise-linear encoding of {len(pre.bin_edges)} numeric ones)")
     return f"{data.input_shape[0]} features"
 
 

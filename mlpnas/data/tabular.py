@@ -74,6 +74,10 @@ class Preprocessing:
     task: str = "classification"
     target_mean: float = 0.0  # regression: model output * target_std + target_mean
     target_std: float = 1.0
+    # "piecewise": after the standardized inputs, each numeric input with `bin_edges`
+    # (keyed by its position among the encoded inputs) adds one input per quantile bin.
+    numeric_encoding: str = "standard"
+    bin_edges: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """Plain-dict form (for dataset.json and exported models)."""
@@ -114,9 +118,18 @@ class Preprocessing:
         return np.concatenate(parts, axis=1)
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        """Model inputs for raw rows: encode, then standardize with training statistics."""
-        x = self.encode(frame)
-        return ((x - np.asarray(self.mean, "float32")) / np.asarray(self.std, "float32")).astype("float32")
+        """Model inputs for raw rows: encode, then standardize with training statistics
+        (and add the piecewise-linear encoding, where the data set uses it)."""
+        return self.inputs(self.encode(frame))
+
+    def inputs(self, x: np.ndarray) -> np.ndarray:
+        """Model inputs for encoded rows (`encode`): standardized with training statistics,
+        then one input per quantile bin of each numeric input with `bin_edges`."""
+        z = (x - np.asarray(self.mean, "float32")) / np.asarray(self.std, "float32")
+        parts = [z.astype("float32")]
+        for index, edges in self.bin_edges.items():
+            parts.append(piecewise_linear(x[:, int(index)], np.asarray(edges, "float64")))
+        return np.concatenate(parts, axis=1).astype("float32")
 
     def new_data_notes(self, frame: pd.DataFrame) -> list[str]:
         """One line per column of new rows that is read with a fallback (unseen categories,
@@ -138,6 +151,38 @@ class Preprocessing:
                 notes.append(f"column {col!r}: {missing} missing or unreadable value(s) imputed "
                              f"with {self.impute[col]!r}")
         return notes
+
+
+def piecewise_linear(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """One column per bin [edges[i], edges[i+1]]: 0 below the bin, 1 above it, and the
+    position within it in between (Gorishniy et al. 2022, piecewise linear encoding)."""
+    lo, hi = edges[:-1], edges[1:]
+    return np.clip((np.asarray(values, "float64")[:, None] - lo) / (hi - lo), 0.0, 1.0)
+
+
+def quantile_bin_edges(x: np.ndarray, numeric: list[int],
+                       bins: int = C.PIECEWISE_BINS) -> dict[str, list]:
+    """{input position: bin edges} at the training quantiles of each numeric input with at
+    least three distinct values (a binary input gains nothing from bins)."""
+    edges = {}
+    for index in numeric:
+        if len(np.unique(x[:, index])) < 3:
+            continue
+        cuts = np.unique(np.quantile(x[:, index], np.linspace(0.0, 1.0, bins + 1)))
+        edges[str(index)] = cuts.tolist()
+    return edges
+
+
+def numeric_positions(pre: Preprocessing) -> list[int]:
+    """Positions of the numeric (and date, time) inputs among the encoded inputs."""
+    positions, at = [], 0
+    for col in pre.feature_columns:
+        if col in pre.categorical:
+            at += len(pre.categorical[col]) + (col in pre.other)
+        else:
+            positions.append(at)
+            at += 1
+    return positions
 
 
 @dataclass(frozen=True)
@@ -431,8 +476,11 @@ def _target(frame: pd.DataFrame, label: str, task: str,
 def prepare_tabular(frame: pd.DataFrame, name: str, label: str | None = None,
                     keep_columns: Sequence[str] = (), seed: int = C.SEED,
                     min_rows_per_class: int = C.MIN_ROWS_PER_CLASS,
-                    task: str = "auto") -> Dataset:
+                    task: str = "auto", numeric_encoding: str = "standard") -> Dataset:
     """Clean, split and standardize a raw frame into a Dataset (see module docstring)."""
+    if numeric_encoding not in C.NUMERIC_ENCODINGS:
+        raise NasError(f"unknown numeric encoding {numeric_encoding!r}; choose one of: "
+                       f"{', '.join(C.NUMERIC_ENCODINGS)}")
     frame, label = _frame_and_label(frame, label, keep_columns)
     raw_fingerprint = fingerprint(frame)
     class_names, y, strata, task_info = _target(frame, label, task, min_rows_per_class)
@@ -459,7 +507,10 @@ def prepare_tabular(frame: pd.DataFrame, name: str, label: str | None = None,
     mean, std = x[train].mean(axis=0), x[train].std(axis=0)
     std[std == 0] = 1.0
     pre.mean, pre.std = mean.tolist(), std.tolist()
-    x = ((x - mean) / std).astype("float32")
+    if numeric_encoding == "piecewise":
+        pre.numeric_encoding = numeric_encoding
+        pre.bin_edges = quantile_bin_edges(x[train], numeric_positions(pre))
+    x = pre.inputs(x)
     info = {"missing_values": missing, "heldout_twins": twins, "suspected_leaks": suspected,
             **task_info}
     data = Dataset(name, x[train], y[train], x[val], y[val], x[test], y[test],
@@ -491,7 +542,9 @@ def warn_caveats(data: Dataset) -> None:
         step = 1 / min(small.values())
         _warn(f"{shown} (under {C.SMALL_SPLIT_ROWS}): one row moves its accuracy by "
               f"{step:.2f}, so treat those figures as rough")
-    n_features = int(np.prod(data.input_shape))
+    pre = data.preprocessing  # piecewise-linear inputs are not counted as features
+    n_features = (len(pre.mean) if isinstance(pre, Preprocessing) and pre.mean
+                  else int(np.prod(data.input_shape)))
     if data.kind == "tabular" and n_features > len(data.y_train):
         _warn(f"{n_features} features for {len(data.y_train)} training rows: more features "
               "than rows, expect overfitting (drop columns or add rows)")
@@ -532,7 +585,8 @@ _UNITS = {"date": "days since 1970-01-01", "time": "hours since midnight"}
 
 def load_dataset(dataset: str, label: str | None = None, keep_columns: Sequence[str] = (),
                  seed: int = C.SEED, datasets_dir: str | Path = C.DATASETS_DIR,
-                 task: str = "auto") -> Dataset:
+                 task: str = "auto", numeric_encoding: str = "standard") -> Dataset:
     """Find, read and prepare a tabular data set (CSV path or built-in name)."""
     name, frame = load_frame(dataset, datasets_dir)
-    return prepare_tabular(frame, name, label, keep_columns, seed, task=task)
+    return prepare_tabular(frame, name, label, keep_columns, seed, task=task,
+                           numeric_encoding=numeric_encoding)

@@ -62,7 +62,8 @@ SPACES: dict[str, SpaceInfo] = {
                          "convergence (tabular data)",
                          {"child_epochs": C.TABULAR_MAX_EPOCHS, "one_shot": False,
                           "controller_epochs": C.TABULAR_CONTROLLER_EPOCHS,
-                          "samples_per_epoch": C.TABULAR_SAMPLES_PER_EPOCH},
+                          "samples_per_epoch": C.TABULAR_SAMPLES_PER_EPOCH,
+                          "numeric_encoding": C.TABULAR_NUMERIC_ENCODING},
                          C.TABULAR_EXPORT_ENSEMBLE),
     "cnn": SpaceInfo(CNNSpace, "image", "mlpnas.training.cnn:build_cnn",
                      "layer-by-layer CNNs, Zoph & Le 2016, with their training choices "
