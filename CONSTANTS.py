@@ -168,6 +168,8 @@ VALIDATION_FRACTION = 0.15
 # space uses TABULAR_NUMERIC_ENCODING; the mlp space the first.
 NUMERIC_ENCODINGS = ("standard", "piecewise")
 PIECEWISE_BINS = 16
+# Fewer bins on small data: at least this many training rows per bin (at least 2 bins).
+PIECEWISE_MIN_ROWS_PER_BIN = 20
 TEST_FRACTION = 0.15
 # A class needs this many rows so that each split gets at least one.
 MIN_ROWS_PER_CLASS = 5
@@ -313,6 +315,10 @@ TABULAR_BN_MOMENTUM = 0.9
 # space default to TABULAR_EXPORT_ENSEMBLE (fewer when the search has fewer).
 EXPORT_ENSEMBLE = 1
 TABULAR_EXPORT_ENSEMBLE = 3
+# `nas export --all-rows` (the default for tabular data): after the test, the members are
+# retrained on every row (test included) and that model is saved; image exports save the
+# tested model (retraining a CNN ensemble twice costs minutes).
+TABULAR_EXPORT_ALL_ROWS = True
 # Search space of `nas search` when --space is not given (tabular data and CSVs).
 DEFAULT_SPACE = "tabular"
 

@@ -724,14 +724,16 @@ def events_command(logs_dir, as_json) -> None:
               help="Also write the network as a TensorFlow SavedModel (<name>_savedmodel/), "
                    "TensorFlow Lite (<name>.tflite) or ONNX (<name>.onnx, needs the onnx "
                    "extra); repeatable. The .keras file is always written (nas predict).")
-@click.option("--all-rows", is_flag=True,
-              help="Retrain on every row, the test split included, for a model to use on "
-                   "new data; no test accuracy is reported (nothing is held out).")
+@click.option("--all-rows/--no-all-rows", default=None,
+              help="After the test, retrain the same members on every row (the test split "
+                   "included) and save those; the test figure estimates them "
+                   "(conservatively). Default: on for tabular data, off for image spaces "
+                   "(--no-all-rows saves the tested model).")
 def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, output,
                    formats, all_rows) -> None:
     """Retrain an architecture from scratch on train + validation, report its test
     accuracy, and save it with its preprocessing (a .keras file for `nas predict`).
-    With --all-rows it trains on the test rows too, for use on new data, untested.
+    For tabular data the saved model is then retrained on every row (--all-rows).
 
     \b
     Examples:
@@ -739,29 +741,25 @@ def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, o
       nas export --event 3 --rank 2 --epochs 30 --output second.keras
       nas export --ensemble 3 --output ensemble.keras
       nas export --format savedmodel --format tflite --output model.keras
-      nas export --all-rows --output final.keras
+      nas export --no-all-rows --output tested.keras
     """
     from mlpnas.export import export_model
 
     r = export_model(logs_dir, event, output, rank, epochs, ensemble, same_architecture,
                      formats or ("keras",), all_rows)
-    rows = ("train + validation + test: every row, nothing held out" if all_rows
-            else "train + validation: the same split as the search, test held out")
     word = "accuracy" if r.test_metrics is None else "R^2"
     for m in r.members:
         click.echo(f"architecture: {m['description']} (validation {word} in the search "
                    f"{m['search_val_accuracy']:.4f}, with the weights it trained in the search)")
         click.echo(f"retrained from scratch for {m['epochs']} epochs on {r.train_rows} rows of "
-                   f"{r.dataset} ({rows})"
+                   f"{r.dataset} (train + validation: the same split as the search, test "
+                   "held out)"
                    + (f", seed {m['seed']}" if len(r.members) > 1 else ""))
     if len(r.members) > 1:
         click.echo(f"ensemble: the mean {'probability' if r.test_metrics is None else 'prediction'} "
                    f"of {len(r.members)} models")
     rate = "" if r.test_majority_rate is None else f"; majority-class rate {r.test_majority_rate:.4f}"
-    if all_rows:
-        click.echo("not tested: the test rows were trained on (--all-rows); the test figure "
-                   "of the same export without --all-rows estimates it")
-    elif r.test_metrics is None:
+    if r.test_metrics is None:
         click.echo(f"test accuracy: {r.test_accuracy:.4f} ({r.test_rows} rows{rate}): the "
                    "retrained model, so it differs from the search's figure for the same "
                    "architecture")
@@ -771,9 +769,17 @@ def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, o
         click.echo(f"test {describe_metrics(r.test_metrics['model'])} ({r.test_rows} rows; "
                    f"predicting the training mean: {describe_metrics(r.test_metrics['mean'])}):"
                    " the retrained model, in the label's units")
+    if r.all_rows:
+        click.echo(f"saved model: the same {_members(len(r.members))} retrained on all "
+                   f"{r.saved_rows} rows (test included), so the test figure above estimates "
+                   "it conservatively (--no-all-rows: save the tested model)")
     click.echo(f"saved: {r.path}")
     for extra in r.formats:
         click.echo(f"saved: {extra} (the network alone: preprocessed float32 inputs)")
+
+
+def _members(n: int) -> str:
+    return "model" if n == 1 else f"{n} models"
 
 
 @main.command("predict")

@@ -3,8 +3,10 @@ KerasTuner.
 
 Per data set and seed: one stratified 80/20 split. The default `nas search` runs on the
 80% file, then `nas export`, then `nas predict` on the 20% file (read once); and a second
-`nas export --all-rows` of the same search (retrained on the whole 80% file, column
-`nas_all`), predicted the same way. On the same
+`nas export --no-all-rows` of the same search (the tested model, trained on the search's
+train + validation rows of the 80% file, column `nas_tested`), predicted the same way. The
+default export (column `nas`) saves its members retrained on the whole 80% file, as the
+trees are. On the same
 split: scikit-learn's HistGradientBoosting and RandomForest with their defaults, and
 KerasTuner's RandomSearch over an MLP space of the same size (depth, widths, dropout,
 learning rate, batch size, patience) with the same number of trials and epoch cap as the
@@ -13,10 +15,10 @@ search's children, on the same train/validation rows and preprocessing as `nas`.
 Data sets: the wine-quality file (label quality_label; the index and `quality` dropped),
 scikit-learn's breast-cancer, digits, wine and iris, and a synthetic set with
 categorical columns and missing values. Prints one row per (data set, seed), the means,
-the wall times and, last, the mean accuracy differences nas - HGB and nas_all - HGB.
+the wall times and, last, the mean accuracy differences nas - HGB and nas_tested - HGB.
 
     python bench/tabular_quality.py [--datasets wine-quality,iris] [--seeds 1,2,3]
-                                    [--quick] [--no-tuner] [--space mlp] [--no-all-rows]
+                                    [--quick] [--no-tuner] [--space mlp] [--no-tested]
                                     [--search-args '--numeric-encoding standard']
                                     [--json results.json]
 
@@ -104,9 +106,9 @@ def _cli(args: list[str], cwd: Path) -> tuple[str, float]:
 
 def run_nas(train: Path, test: pd.DataFrame, label: str, seed: int, work: Path,
             quick: bool, space: str | None = None, search_args: tuple = (),
-            all_rows: bool = True) -> dict:
-    """Default search on the train file; `nas export` (train + validation of the train
-    file) and, with `all_rows`, `nas export --all-rows` (every row of the train file);
+            tested: bool = True) -> dict:
+    """Default search on the train file; `nas export` (saved: every row of the train file)
+    and, with `tested`, `nas export --no-all-rows` (train + validation of the search);
     each predicts the test rows once. Accuracies and wall times."""
     logs = work / "logs"
     _, search_s = _cli(["search", "--dataset", str(train), "--label", label, "--seed",
@@ -115,7 +117,7 @@ def run_nas(train: Path, test: pd.DataFrame, label: str, seed: int, work: Path,
     test_file = work / "test.csv"
     test.drop(columns=[label]).to_csv(test_file, index=False)
     row = {"nas_search_s": search_s}
-    for key, extra in (("nas", []), ("nas_all", ["--all-rows"]))[:2 if all_rows else 1]:
+    for key, extra in (("nas", []), ("nas_tested", ["--no-all-rows"]))[:2 if tested else 1]:
         model = work / f"{key}.keras"
         _, row[f"{key}_export_s"] = _cli(["export", "--logs-dir", str(logs), "--output",
                                           str(model)] + extra, work)
@@ -237,7 +239,7 @@ def run_one(name: str, seed: int, args: argparse.Namespace) -> dict:
         row.update(run_trees(train, test, label, seed))
         if not args.no_nas:
             row.update(run_nas(train_file, test, label, seed, work, args.quick, args.space,
-                               tuple(args.search_args.split()), not args.no_all_rows))
+                               tuple(args.search_args.split()), not args.no_tested))
         if not args.no_tuner:
             row.update(run_tuner(train_file, test, label, seed, work, args.quick))
     return row
@@ -249,8 +251,9 @@ def _cell(row: dict, key: str, fmt: str = ".3f") -> str:
 
 def print_table(rows: list[dict]) -> None:
     """Per split, per data set means, wall times, and the mean difference nas - HGB."""
-    cols = [("nas", ".3f"), ("nas_all", ".3f"), ("hgb", ".3f"), ("rf", ".3f"), ("kt", ".3f"),
-            ("nas_search_s", ".0f"), ("nas_export_s", ".0f"), ("nas_all_export_s", ".0f"),
+    cols = [("nas", ".3f"), ("nas_tested", ".3f"), ("hgb", ".3f"), ("rf", ".3f"),
+            ("kt", ".3f"), ("nas_search_s", ".0f"), ("nas_export_s", ".0f"),
+            ("nas_tested_export_s", ".0f"),
             ("kt_s", ".0f")]
     print(f"{'dataset':14s} {'seed':>4s} " + " ".join(f"{c:>12s}" for c, _ in cols))
     for row in rows:
@@ -262,7 +265,7 @@ def print_table(rows: list[dict]) -> None:
         group = [r for r in rows if name in ("ALL", r["dataset"])]
         means = {c: np.mean([r[c] for r in group]) for c, _ in cols if all(c in r for r in group)}
         print(f"{name:14s} {'':4s} " + " ".join(f"{_cell(means, c, f):>12s}" for c, f in cols))
-    for key in ("nas", "nas_all"):
+    for key in ("nas", "nas_tested"):
         paired = [r[key] - r["hgb"] for r in rows if key in r]
         if paired:
             tuner = [r[key] - r["kt"] for r in rows if key in r and "kt" in r]
@@ -284,8 +287,9 @@ def main() -> None:
                         help="search this space instead of the default one")
     parser.add_argument("--search-args", default="",
                         help="extra `nas search` options, e.g. '--numeric-encoding standard'")
-    parser.add_argument("--no-all-rows", action="store_true",
-                        help="skip the second export (nas export --all-rows: column nas_all)")
+    parser.add_argument("--no-tested", action="store_true",
+                        help="skip the second export (nas export --no-all-rows: column "
+                             "nas_tested)")
     parser.add_argument("--wine-quality", default=str(WINE_QUALITY), help="wine-quality CSV")
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
     args = parser.parse_args()

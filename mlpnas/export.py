@@ -43,9 +43,9 @@ class ExportResult:
     description: str
     tokens: list
     epochs: int
-    train_rows: int
-    test_rows: int  # 0 with all_rows: no row was held out
-    test_accuracy: float | None  # None with all_rows
+    train_rows: int  # the tested model's: train + validation
+    test_rows: int
+    test_accuracy: float
     search_val_accuracy: float
     dataset: str = ""
     test_majority_rate: float | None = None  # always answering the commonest training class
@@ -53,6 +53,8 @@ class ExportResult:
     formats: list = field(default_factory=list)  # paths of the extra formats written
     # Regression: test RMSE, MAE, R^2 of the model ("model") and of the training mean ("mean").
     test_metrics: dict | None = None
+    saved_rows: int = 0  # rows the saved model trained on (all of them with all_rows)
+    all_rows: bool = False  # the saved model: the tested members retrained on every row
 
 
 def _search_config(event: Event) -> SearchConfig:
@@ -119,12 +121,14 @@ def member_epochs(config: SearchConfig, row: dict, epochs: int | None) -> int:
 def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | os.PathLike,
                  rank: int = C.EXPORT_RANK, epochs: int | None = None,
                  ensemble: int | None = None, same_architecture: bool = False,
-                 formats: Sequence[str] = ("keras",), all_rows: bool = False) -> ExportResult:
-    """Retrain the rank-th best architecture (or an ensemble) of an event on train + val;
-    save it (and its network in the other `formats`: mlpnas.export_formats); test it once.
-    `ensemble` None: the search space's default. Children over a hard limit of the search
-    are never chosen (they were not trained). `all_rows`: retrain on the test split too
-    (for a model used on new data); nothing is left to test it on."""
+                 formats: Sequence[str] = ("keras",),
+                 all_rows: bool | None = None) -> ExportResult:
+    """Retrain the rank-th best architecture (or an ensemble) of an event on train + val
+    and test it once; save it (and its network in the other `formats`:
+    mlpnas.export_formats), or with `all_rows` the same members retrained on every row
+    (the test figure then estimates the saved model's). `ensemble`, `all_rows` None: the
+    search space's default. Children over a hard limit of the search are never chosen
+    (they were not trained)."""
     from mlpnas.export_formats import check_formats, save_formats
 
     ev = load_event(logs_dir, event)
@@ -135,26 +139,31 @@ def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | o
     members = [{"tokens": row["tokens"], "description": row["description"],
                 "epochs": member_epochs(config, row, epochs), "seed": config.seed + row["member"],
                 "search_val_accuracy": row["val_accuracy"]} for row in rows]
-    model, test_acc, test_metrics = _retrain_all(config, members, data, all_rows)
+    if all_rows is None:
+        all_rows = space_info(config.space).export_all_rows
+    model, test_acc, test_metrics = _retrain_all(config, members, data)
+    if all_rows:
+        model = _ensemble([_retrain(config, m["tokens"], data, m["epochs"], m["seed"], True)
+                           for m in members])
     model.save(path)
     extra = save_formats(model, path, formats)
     first = rows[0]
     meta = {"format": FORMAT, "event": str(ev.path), "rank": rank, "tokens": first["tokens"],
             "architecture": first["architecture"], "description": first["description"],
             "epochs": members[0]["epochs"], "members": members, "test_accuracy": test_acc,
-            "all_rows": all_rows,
+            "all_rows": all_rows, "test_accuracy_of": "the members trained on train + validation",
             "search_val_accuracy": first["val_accuracy"], "class_names": list(data.class_names),
             "task": data.task, "test_metrics": test_metrics,
             "input_shape": list(data.input_shape),
             "preprocessing": data.preprocessing.to_dict() if data.preprocessing else None}
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr(names.EXPORT_METADATA_FILE, json.dumps(meta, indent=2))
-    held_out = 0 if all_rows else len(data.y_test)
+    tested_rows = len(data.y_train) + len(data.y_val)
     return ExportResult(path, first["description"], first["tokens"], members[0]["epochs"],
-                        len(data.y_train) + len(data.y_val) + len(data.y_test) - held_out,
-                        held_out, test_acc,
+                        tested_rows, len(data.y_test), test_acc,
                         first["val_accuracy"], data.name, _test_majority_rate(data),
-                        members, extra, test_metrics)
+                        members, extra, test_metrics,
+                        tested_rows + (len(data.y_test) if all_rows else 0), all_rows)
 
 
 def _test_majority_rate(data: Dataset) -> float | None:
@@ -165,18 +174,14 @@ def _test_majority_rate(data: Dataset) -> float | None:
     return float(np.mean(data.y_test == top))
 
 
-def _retrain_all(config: SearchConfig, members: list[dict], data: Dataset,
-                 all_rows: bool = False) -> tuple[Any, float | None, dict | None]:
-    """Every member retrained; one model (their outputs averaged); its test accuracy (or
-    R^2), and for regression its test errors beside the training mean's (None, None when
-    the test rows were trained on)."""
+def _retrain_all(config: SearchConfig, members: list[dict],
+                 data: Dataset) -> tuple[Any, float, dict | None]:
+    """Every member retrained on train + val; one model (their outputs averaged); its test
+    accuracy (or R^2), and for regression its test errors beside the training mean's."""
     from mlpnas.training.trainer import predict, score
 
-    models = [_retrain(config, m["tokens"], data, m["epochs"], m["seed"], all_rows)
-              for m in members]
-    model = models[0] if len(models) == 1 else average_models(models)
-    if all_rows:
-        return model, None, None
+    model = _ensemble([_retrain(config, m["tokens"], data, m["epochs"], m["seed"])
+                       for m in members])
     if data.task != "regression":
         return model, score(model, data.x_test, data.y_test), None
     fitted = np.concatenate([data.y_train, data.y_val])
@@ -184,6 +189,11 @@ def _retrain_all(config: SearchConfig, members: list[dict], data: Dataset,
              "mean": data.regression_metrics(np.full(len(data.y_test), fitted.mean()),
                                              data.y_test)}
     return model, found["model"]["r2"], found
+
+
+def _ensemble(models: list) -> Any:
+    """The single model, or the average of several."""
+    return models[0] if len(models) == 1 else average_models(models)
 
 
 def average_models(models: list) -> Any:

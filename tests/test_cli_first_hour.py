@@ -181,10 +181,11 @@ def test_numeric_encoding_follows_the_space_unless_chosen(data_only, tmp_path, a
     assert data.preprocessing.numeric_encoding == encoding
     described = [line for line in lines if line.startswith("dataset t.csv")][0]
     if encoding == "piecewise":
-        from CONSTANTS import PIECEWISE_BINS
+        from mlpnas.data.tabular import piecewise_bins
 
-        assert data.input_shape == (1 + PIECEWISE_BINS,)
-        assert (f"1 features ({1 + PIECEWISE_BINS} inputs with the piecewise-linear encoding "
+        inputs = 1 + piecewise_bins(len(data.y_train))
+        assert data.input_shape == (inputs,)
+        assert (f"1 features ({inputs} inputs with the piecewise-linear encoding "
                 "of 1 numeric ones)") in described
     else:
         assert data.input_shape == (1,) and "1 features, 2 classes" in described

@@ -42,6 +42,7 @@ def exported(tmp_path_factory):
     root = make_event(tmp_path_factory.mktemp("exp") / "L")
     out = root.parent / "model.keras"
     result = CliRunner().invoke(cli.main, ["export", "--logs-dir", str(root), "--rank", "2",
+                                           "--no-all-rows",  # predict reproduces the test
                                            "--output", str(out), "--format", "savedmodel"])
     assert result.exit_code == 0, result.output
     return out, result.output
@@ -209,7 +210,7 @@ def test_predict_counts_unseen_categories_in_a_note(tmp_path, runner, monkeypatc
     assert len(notes) == 2
 
 
-def test_export_all_rows_trains_on_the_test_split_too_and_reports_no_test_figure(
+def test_export_tests_on_held_out_rows_then_saves_the_members_retrained_on_every_row(
         tmp_path, runner, monkeypatch):
     import json
 
@@ -225,18 +226,22 @@ def test_export_all_rows_trains_on_the_test_split_too_and_reports_no_test_figure
     monkeypatch.setattr(trainer, "fit_evaluate", spy)
     root = make_event(tmp_path / "L")
     out = tmp_path / "all.keras"
-    result = runner.invoke(cli.main, ["export", "--logs-dir", str(root), "--ensemble", "1",
-                                      "--all-rows", "--output", str(out)])
+    result = runner.invoke(cli.main, ["export", "--logs-dir", str(root), "--ensemble", "2",
+                                      "--output", str(out)])
     assert result.exit_code == 0, result.output
-    assert trained_rows == [150]  # iris: train + validation + test
-    assert ("on 150 rows of iris (train + validation + test: every row, nothing held out)"
-            in result.output)
-    assert "not tested: the test rows were trained on (--all-rows)" in result.output
-    assert "test accuracy:" not in result.output
+    assert trained_rows == [126, 126, 150, 150]  # iris: tested on 24 rows, then every row
+    assert "test accuracy: " in result.output and "(24 rows" in result.output
+    assert ("saved model: the same 2 models retrained on all 150 rows (test included), so the "
+            "test figure above estimates it conservatively") in result.output
     with zipfile.ZipFile(out) as archive:
         meta = json.loads(archive.read(names.EXPORT_METADATA_FILE))
-    assert meta["all_rows"] is True and meta["test_accuracy"] is None
+    assert meta["all_rows"] is True and 0 <= meta["test_accuracy"] <= 1
+    import keras
+
+    saved = keras.saving.load_model(out)
+    assert len([layer for layer in saved.layers if layer.name.startswith("member_")]) == 2
     trained_rows.clear()
     held = runner.invoke(cli.main, ["export", "--logs-dir", str(root), "--ensemble", "1",
-                                    "--output", str(tmp_path / "held.keras")])
-    assert held.exit_code == 0 and trained_rows == [126] and "test accuracy:" in held.output
+                                    "--no-all-rows", "--output", str(tmp_path / "held.keras")])
+    assert held.exit_code == 0 and trained_rows == [126]
+    assert "test accuracy:" in held.output and "saved model:" not in held.output

@@ -160,10 +160,18 @@ def piecewise_linear(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.clip((np.asarray(values, "float64")[:, None] - lo) / (hi - lo), 0.0, 1.0)
 
 
+def piecewise_bins(rows: int) -> int:
+    """Bins per numeric input for `rows` training rows: PIECEWISE_BINS, fewer on small
+    data (PIECEWISE_MIN_ROWS_PER_BIN rows per bin), at least 2."""
+    return int(max(2, min(C.PIECEWISE_BINS, rows // C.PIECEWISE_MIN_ROWS_PER_BIN)))
+
+
 def quantile_bin_edges(x: np.ndarray, numeric: list[int],
-                       bins: int = C.PIECEWISE_BINS) -> dict[str, list]:
+                       bins: int | None = None) -> dict[str, list]:
     """{input position: bin edges} at the training quantiles of each numeric input with at
-    least three distinct values (a binary input gains nothing from bins)."""
+    least three distinct values (a binary input gains nothing from bins); `bins` None:
+    `piecewise_bins` of the rows of `x`."""
+    bins = piecewise_bins(len(x)) if bins is None else bins
     edges = {}
     for index in numeric:
         if len(np.unique(x[:, index])) < 3:

@@ -40,6 +40,8 @@ class SpaceInfo:
     defaults: dict = field(default_factory=dict)
     # Models `nas export` averages by default (at most as many distinct ones as were found).
     export_ensemble: int = C.EXPORT_ENSEMBLE
+    # Whether `nas export` saves the members retrained on every row by default (--all-rows).
+    export_all_rows: bool = False
 
     def build_function(self) -> Callable:
         """The model builder: (space, seq, input_shape, n_classes, augment) -> Child."""
@@ -56,7 +58,8 @@ IMAGE_DEFAULTS = {"child_epochs": C.IMAGE_MAX_EPOCHS, "one_shot": False,
 
 SPACES: dict[str, SpaceInfo] = {
     "mlp": SpaceInfo(MLPSpace, "tabular", "mlpnas.training.mlp:build_mlp",
-                     "MLPs in the MLPNAS vocabulary (tabular data)"),
+                     "MLPs in the MLPNAS vocabulary (tabular data)",
+                     export_all_rows=C.TABULAR_EXPORT_ALL_ROWS),
     "tabular": SpaceInfo(TabularSpace, "tabular", "mlpnas.training.tabular:build_tabular",
                          "MLPs with their training choices, children trained to "
                          "convergence (tabular data)",
@@ -64,7 +67,7 @@ SPACES: dict[str, SpaceInfo] = {
                           "controller_epochs": C.TABULAR_CONTROLLER_EPOCHS,
                           "samples_per_epoch": C.TABULAR_SAMPLES_PER_EPOCH,
                           "numeric_encoding": C.TABULAR_NUMERIC_ENCODING},
-                         C.TABULAR_EXPORT_ENSEMBLE),
+                         C.TABULAR_EXPORT_ENSEMBLE, C.TABULAR_EXPORT_ALL_ROWS),
     "cnn": SpaceInfo(CNNSpace, "image", "mlpnas.training.cnn:build_cnn",
                      "layer-by-layer CNNs, Zoph & Le 2016, with their training choices "
                      "(images)", IMAGE_DEFAULTS, C.IMAGE_EXPORT_ENSEMBLE),

@@ -9,7 +9,8 @@ import pytest
 
 import CONSTANTS as C
 from mlpnas.data.tabular import (DataWarning, Preprocessing, numeric_positions,
-                                 piecewise_linear, prepare_tabular, quantile_bin_edges)
+                                 piecewise_bins, piecewise_linear, prepare_tabular,
+                                 quantile_bin_edges)
 from mlpnas.errors import NasError
 from tests.helpers.frames import make_frame
 
@@ -32,6 +33,14 @@ def test_bin_edges_are_training_quantiles_and_skip_columns_with_two_values():
     np.testing.assert_allclose(edges["0"], np.quantile(x[:, 0], [0, 0.25, 0.5, 0.75, 1]))
 
 
+def test_small_data_gets_fewer_bins():
+    assert piecewise_bins(10_000) == C.PIECEWISE_BINS
+    assert piecewise_bins(7 * C.PIECEWISE_MIN_ROWS_PER_BIN + 3) == 7
+    assert piecewise_bins(5) == 2
+    x = np.arange(300.0)[:, None]
+    assert len(quantile_bin_edges(x, [0])["0"]) - 1 == piecewise_bins(300)
+
+
 def test_numeric_positions_step_over_one_hot_columns():
     pre = Preprocessing("y", ["a", "b"], ["n1", "c", "n2", "d"],
                         categorical={"c": ["x", "y", "z"], "d": ["p"]}, other=["d"])
@@ -39,18 +48,20 @@ def test_numeric_positions_step_over_one_hot_columns():
 
 
 def test_piecewise_inputs_follow_the_standard_ones_and_new_rows_get_the_same_encoding():
-    frame = make_frame(200).drop(columns=["score"])
+    frame = make_frame(600).drop(columns=["score"])
     plain, piecewise = _prepare(frame), _prepare(frame, numeric_encoding="piecewise")
     pre = piecewise.preprocessing
     assert pre.numeric_encoding == "piecewise" and set(pre.bin_edges) == {"0", "1"}
+    bins = piecewise_bins(len(piecewise.y_train))
+    assert 2 < bins <= C.PIECEWISE_BINS
     n_bins = sum(len(e) - 1 for e in pre.bin_edges.values())
-    assert n_bins == 2 * C.PIECEWISE_BINS  # a and b are continuous: every bin is kept
+    assert n_bins == 2 * bins  # a and b are continuous: every bin is kept
     assert piecewise.input_shape == (plain.input_shape[0] + n_bins,)
     np.testing.assert_allclose(piecewise.x_train[:, :plain.input_shape[0]], plain.x_train)
     extra = piecewise.x_train[:, plain.input_shape[0]:]
     assert extra.min() == 0.0 and extra.max() == 1.0
     # A column's bins sum to where its value lies among the training quantiles.
-    a_bins = extra[:, :C.PIECEWISE_BINS].sum(axis=1)
+    a_bins = extra[:, :bins].sum(axis=1)
     ranks = pd.Series(piecewise.x_train[:, 0]).rank(pct=True).to_numpy()
     assert np.corrcoef(a_bins, ranks)[0, 1] > 0.99
     # The exported preprocessing (a JSON round trip) encodes raw rows identically.

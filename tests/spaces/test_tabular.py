@@ -262,7 +262,7 @@ def test_export_retrains_for_the_found_epochs_and_averages_an_ensemble(searched,
     elif members > 1:
         assert meta["members"][0]["tokens"] != meta["members"][1]["tokens"]
     model = keras.saving.load_model(out, compile=False)  # no custom objects
-    x = np.zeros((2, 4), "float32")
+    x = np.zeros((2, model.input_shape[-1]), "float32")  # iris: 4 features and their bins
     np.testing.assert_allclose(np.asarray(model(x)).sum(axis=1), 1.0, rtol=1e-5)
     test_acc = float(result.output.split("test accuracy: ")[1].split()[0])
     assert test_acc == pytest.approx(meta["test_accuracy"], abs=1e-4)
