@@ -22,7 +22,7 @@ the wall times and, last, the mean accuracy differences nas - HGB and nas_tested
                                     [--search-args '--numeric-encoding standard']
                                     [--json results.json]
 
-Seeds 1, 2, 3 are the report seeds; seed 0 was used while choosing the defaults.
+Seeds 1, 2, 3 are the report seeds; seeds 0, 4, 5 were used while choosing the defaults.
 --quick: a tiny search and tuner budget (a smoke test, not a measurement).
 """
 
