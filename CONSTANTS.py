@@ -162,6 +162,9 @@ FULL_RESET_EVERY = 100
 # --- Tabular data ------------------------------------------------------------------------
 # Fixed, seeded, stratified split; the test split is only read once, after the search.
 VALIDATION_FRACTION = 0.15
+TEST_FRACTION = 0.15
+# A class needs this many rows so that each split gets at least one.
+MIN_ROWS_PER_CLASS = 5
 # How numeric features reach the network (--numeric-encoding): "standard" (zero mean,
 # unit variance) or "piecewise" (the standardized value plus a piecewise-linear encoding
 # over PIECEWISE_BINS quantile bins of the training rows; docs/tabular.md). The tabular
@@ -170,9 +173,6 @@ NUMERIC_ENCODINGS = ("standard", "piecewise")
 PIECEWISE_BINS = 16
 # Fewer bins on small data: at least this many training rows per bin (at least 2 bins).
 PIECEWISE_MIN_ROWS_PER_BIN = 20
-TEST_FRACTION = 0.15
-# A class needs this many rows so that each split gets at least one.
-MIN_ROWS_PER_CLASS = 5
 
 # --- Image data --------------------------------------------------------------------------
 # Built-in image sets (shipped inside scikit-learn, no download): 8x8 grey digits.
