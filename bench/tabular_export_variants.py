@@ -13,7 +13,8 @@ accuracy difference from the default export (the top 3), with wins and losses.
     python bench/tabular_export_variants.py [--datasets wine-quality,iris] [--seeds 0,4,5]
                                             [--work DIR] [--no-longer] [--quick]
 
-Variants: top1, top3 (the default), top5, top7: the best K distinct architectures;
+Variants: top1, top3 (the default), top5, top7: the best K distinct architectures (all
+of them when the search found fewer);
 top3x2seeds, top5x2seeds: the same with a second seed of each; top3x2epochs: the top 3
 trained for twice their epochs. Seeds 0, 4, 5 are the tuning seeds of the tabular bench.
 """
@@ -89,7 +90,6 @@ def variant_accuracies(logs: Path, test, label: str, longer: bool) -> dict:
     if longer:
         out["top3x2epochs"] = acc([probs(row, config.seed + i, 2)
                                    for i, row in enumerate(rows[:3])])
-    out["members"] = len(rows)
     return out
 
 
