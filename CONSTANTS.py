@@ -381,6 +381,12 @@ IMAGE_MAX_EPOCHS = 30
 IMAGE_CONTROLLER_EPOCHS = 3
 IMAGE_SAMPLES_PER_EPOCH = 4
 IMAGE_EXPORT_ENSEMBLE = 3
+# The learning-rate schedule `nas export` retrains image members with (`--schedule`):
+# "cosine" decays each member's searched rate to zero over its epochs; "constant" keeps
+# it, as the search trained it (the two are compared by bench/image_export_variants.py).
+IMAGE_EXPORT_SCHEDULE = "cosine"
+# The schedules `nas export --schedule` offers (mlpnas.training.densefit.SCHEDULES).
+EXPORT_SCHEDULES = ("constant", "cosine")
 # The image spaces' default --max-macs ("auto"): a child may spend at most this many
 # multiply-adds per input pixel on one image (28 x 28 images: about 19.6 million; the
 # textbook CNN of bench/textbook.py spends about 5,400 per pixel). Larger children are

@@ -729,8 +729,13 @@ def events_command(logs_dir, as_json) -> None:
                    "included) and save those; the test figure estimates them "
                    "(conservatively). Default: on for tabular data, off for image spaces "
                    "(--no-all-rows saves the tested model).")
+@click.option("--schedule", type=click.Choice(list(C.EXPORT_SCHEDULES)), default=None,
+              help="The learning-rate schedule of the retraining: cosine decays the searched "
+                   "rate to zero over the epochs, constant keeps it (default: "
+                   f"{C.IMAGE_EXPORT_SCHEDULE} for cnn and cell; else each architecture's own, "
+                   "as its search trained it).")
 def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, output,
-                   formats, all_rows) -> None:
+                   formats, all_rows, schedule) -> None:
     """Retrain an architecture from scratch on train + validation, report its test
     accuracy, and save it with its preprocessing (a .keras file for `nas predict`).
     For tabular data the saved model is then retrained on every row (--all-rows).
@@ -742,11 +747,12 @@ def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, o
       nas export --ensemble 3 --output ensemble.keras
       nas export --format savedmodel --format tflite --output model.keras
       nas export --no-all-rows --output tested.keras
+      nas export --schedule constant --output as-searched.keras
     """
     from mlpnas.export import export_model
 
     r = export_model(logs_dir, event, output, rank, epochs, ensemble, same_architecture,
-                     formats or ("keras",), all_rows)
+                     formats or ("keras",), all_rows, schedule)
     word = "accuracy" if r.test_metrics is None else "R^2"
     for m in r.members:
         click.echo(f"architecture: {m['description']} (validation {word} in the search "
@@ -754,7 +760,8 @@ def export_command(event, logs_dir, rank, epochs, ensemble, same_architecture, o
         click.echo(f"retrained from scratch for {m['epochs']} epochs on {r.train_rows} rows of "
                    f"{r.dataset} (train + validation: the same split as the search, test "
                    "held out)"
-                   + (f", seed {m['seed']}" if len(r.members) > 1 else ""))
+                   + (f", seed {m['seed']}" if len(r.members) > 1 else "")
+                   + (f", {m['schedule']} learning rate" if m.get("schedule") else ""))
     if len(r.members) > 1:
         click.echo(f"ensemble: the mean {'probability' if r.test_metrics is None else 'prediction'} "
                    f"of {len(r.members)} models")

@@ -122,29 +122,36 @@ def export_model(logs_dir: str | os.PathLike, event: str | None, output: str | o
                  rank: int = C.EXPORT_RANK, epochs: int | None = None,
                  ensemble: int | None = None, same_architecture: bool = False,
                  formats: Sequence[str] = ("keras",),
-                 all_rows: bool | None = None) -> ExportResult:
+                 all_rows: bool | None = None, schedule: str | None = None) -> ExportResult:
     """Retrain the rank-th best architecture (or an ensemble) of an event on train + val
     and test it once; save it (and its network in the other `formats`:
     mlpnas.export_formats), or with `all_rows` the same members retrained on every row
-    (the test figure then estimates the saved model's). `ensemble`, `all_rows` None: the
-    search space's default. Children over a hard limit of the search are never chosen
-    (they were not trained)."""
+    (the test figure then estimates the saved model's). `ensemble`, `all_rows`,
+    `schedule` (the learning-rate schedule, C.EXPORT_SCHEDULES) None: the search space's
+    default. Children over a hard limit of the search are never chosen (they were not
+    trained)."""
     from mlpnas.export_formats import check_formats, save_formats
 
+    if schedule is not None and schedule not in C.EXPORT_SCHEDULES:
+        raise NasError(f"unknown schedule {schedule!r}: choose from "
+                       f"{', '.join(C.EXPORT_SCHEDULES)}")
     ev = load_event(logs_dir, event)
     config, path = _search_config(ev), _output_path(output)
     check_formats(formats)
     rows = _members(ev, config.space, rank, ensemble, same_architecture)
     data = _search_data(config, ev)
+    if schedule is None:
+        schedule = space_info(config.space).export_schedule
     members = [{"tokens": row["tokens"], "description": row["description"],
                 "epochs": member_epochs(config, row, epochs), "seed": config.seed + row["member"],
-                "search_val_accuracy": row["val_accuracy"]} for row in rows]
+                "schedule": schedule, "search_val_accuracy": row["val_accuracy"]}
+               for row in rows]
     if all_rows is None:
         all_rows = space_info(config.space).export_all_rows
     model, test_acc, test_metrics = _retrain_all(config, members, data)
     if all_rows:
-        model = _ensemble([_retrain(config, m["tokens"], data, m["epochs"], m["seed"], True)
-                           for m in members])
+        model = _ensemble([_retrain(config, m["tokens"], data, m["epochs"], m["seed"], True,
+                                    m["schedule"]) for m in members])
     model.save(path)
     extra = save_formats(model, path, formats)
     first = rows[0]
@@ -180,8 +187,8 @@ def _retrain_all(config: SearchConfig, members: list[dict],
     accuracy (or R^2), and for regression its test errors beside the training mean's."""
     from mlpnas.training.trainer import predict, score
 
-    model = _ensemble([_retrain(config, m["tokens"], data, m["epochs"], m["seed"])
-                       for m in members])
+    model = _ensemble([_retrain(config, m["tokens"], data, m["epochs"], m["seed"],
+                                schedule=m["schedule"]) for m in members])
     if data.task != "regression":
         return model, score(model, data.x_test, data.y_test), None
     fitted = np.concatenate([data.y_train, data.y_val])
@@ -210,9 +217,10 @@ def average_models(models: list) -> Any:
 
 
 def _retrain(config: SearchConfig, tokens: list, data: Dataset, epochs: int, seed: int,
-             all_rows: bool = False) -> Any:
+             all_rows: bool = False, schedule: str | None = None) -> Any:
     """A fresh model of `tokens` trained on train + val (+ test with `all_rows`) for
-    `epochs` with its own training choices (the tabular space's) or the search's."""
+    `epochs` with its own training choices (the tabular space's) or the search's;
+    `schedule` (constant, cosine) replaces its learning-rate schedule."""
     from mlpnas.training.child import build_model
     from mlpnas.training.tf_setup import seed_everything
     from mlpnas.training.trainer import ChildTrainingError, fit_evaluate
@@ -226,6 +234,8 @@ def _retrain(config: SearchConfig, tokens: list, data: Dataset, epochs: int, see
     y = np.concatenate([getattr(data, f"y_{part}") for part in parts])
     options = {"batch_size": config.batch_size, "learning_rate": config.learning_rate,
                **space.training_options(tokens), "patience": 0}
+    if schedule is not None:
+        options["schedule"] = schedule
     try:  # no validation split is left: the per-epoch "validation" is the training data
         fit_evaluate(model, x, y, x, y, epochs, seed=seed, **options)
     except ChildTrainingError as exc:

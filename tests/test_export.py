@@ -245,3 +245,38 @@ def test_export_tests_on_held_out_rows_then_saves_the_members_retrained_on_every
                                     "--no-all-rows", "--output", str(tmp_path / "held.keras")])
     assert held.exit_code == 0 and trained_rows == [126]
     assert "test accuracy:" in held.output and "saved model:" not in held.output
+
+
+def test_export_schedule_replaces_each_members_learning_rate_schedule(tmp_path, runner,
+                                                                     monkeypatch):
+    import json
+
+    import cli
+    from mlpnas.training import trainer
+
+    schedules, real_fit = [], trainer.fit_evaluate
+
+    def spy(model, x, y, *args, **kwargs):
+        schedules.append(kwargs.get("schedule", "constant"))
+        return real_fit(model, x, y, *args, **kwargs)
+
+    monkeypatch.setattr(trainer, "fit_evaluate", spy)
+    root = make_event(tmp_path / "L")
+    out = tmp_path / "cos.keras"
+    result = runner.invoke(cli.main, ["export", "--logs-dir", str(root), "--ensemble", "2",
+                                      "--schedule", "cosine", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert schedules == ["cosine"] * 4  # tested members, then the members on every row
+    assert result.output.count(", cosine learning rate") == 2
+    with zipfile.ZipFile(out) as archive:
+        meta = json.loads(archive.read(names.EXPORT_METADATA_FILE))
+    assert [m["schedule"] for m in meta["members"]] == ["cosine", "cosine"]
+    schedules.clear()
+    own = runner.invoke(cli.main, ["export", "--logs-dir", str(root), "--no-all-rows",
+                                   "--output", str(tmp_path / "own.keras")])
+    assert own.exit_code == 0 and schedules == ["constant"]  # the mlp space's own training
+    assert "learning rate" not in own.output
+    bad = runner.invoke(cli.main, ["export", "--logs-dir", str(root), "--schedule", "step",
+                                   "--output", str(tmp_path / "bad.keras")])
+    assert bad.exit_code == 2 and "Invalid value for '--schedule'" in bad.output
+    assert "Traceback" not in bad.output and not (tmp_path / "bad.keras").exists()

@@ -42,6 +42,9 @@ class SpaceInfo:
     export_ensemble: int = C.EXPORT_ENSEMBLE
     # Whether `nas export` saves the members retrained on every row by default (--all-rows).
     export_all_rows: bool = False
+    # The learning-rate schedule `nas export` retrains with (--schedule); None: each
+    # member's own (its schedule token, else constant, as the search trained it).
+    export_schedule: str | None = None
 
     def build_function(self) -> Callable:
         """The model builder: (space, seq, input_shape, n_classes, augment) -> Child."""
@@ -70,10 +73,12 @@ SPACES: dict[str, SpaceInfo] = {
                          C.TABULAR_EXPORT_ENSEMBLE, C.TABULAR_EXPORT_ALL_ROWS),
     "cnn": SpaceInfo(CNNSpace, "image", "mlpnas.training.cnn:build_cnn",
                      "layer-by-layer CNNs, Zoph & Le 2016, with their training choices "
-                     "(images)", IMAGE_DEFAULTS, C.IMAGE_EXPORT_ENSEMBLE),
+                     "(images)", IMAGE_DEFAULTS, C.IMAGE_EXPORT_ENSEMBLE,
+                     export_schedule=C.IMAGE_EXPORT_SCHEDULE),
     "cell": SpaceInfo(CellSpace, "image", "mlpnas.training.cnn:build_cell_network",
                       "a NAS-Bench-201 cell network with its training choices (images)",
-                      IMAGE_DEFAULTS, C.IMAGE_EXPORT_ENSEMBLE),
+                      IMAGE_DEFAULTS, C.IMAGE_EXPORT_ENSEMBLE,
+                      export_schedule=C.IMAGE_EXPORT_SCHEDULE),
 }
 
 

@@ -25,6 +25,7 @@ def run_search(runner, logs: Path, *args: str):
 
 @pytest.mark.slow
 def test_cnn_search_logs_readable_layer_descriptions(runner, tmp_path):
+    import CONSTANTS as C
     from cli import main
 
     event = run_search(runner, tmp_path, "--space", "cnn", "--dataset", "digits",
@@ -44,6 +45,7 @@ def test_cnn_search_logs_readable_layer_descriptions(runner, tmp_path):
                                   "--ensemble", "1", "--output", str(out)])
     assert export.exit_code == 0, (export.output, export.exception)
     assert out.exists() and "conv" in export.output
+    assert f"held out), {C.IMAGE_EXPORT_SCHEDULE} learning rate" in export.output
     check_image_predictions(runner, out, tmp_path)
 
 
