@@ -2,7 +2,8 @@
 
 For each seed: `nas search` with the space's defaults (or the budget given here) on a
 Fashion-MNIST subset; its winner exported as `nas export` does (retrained from scratch on
-train + validation, the space's default ensemble); the textbook Keras CNN
+train + validation, the space's default ensemble and learning-rate schedule); the
+textbook Keras CNN
 (bench/textbook.py) trained by plain `model.fit` on the same train + validation images
 for as many epochs as the export trained; both tested on the same test images. Prints one
 row per seed (test accuracies, parameters, wall times), the medians, the machine load,
