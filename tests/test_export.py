@@ -280,3 +280,15 @@ def test_export_schedule_replaces_each_members_learning_rate_schedule(tmp_path, 
                                    "--output", str(tmp_path / "bad.keras")])
     assert bad.exit_code == 2 and "Invalid value for '--schedule'" in bad.output
     assert "Traceback" not in bad.output and not (tmp_path / "bad.keras").exists()
+
+
+def test_export_refuses_an_unknown_schedule_before_reading_anything(tmp_path):
+    import CONSTANTS as C
+    from mlpnas.errors import NasError
+    from mlpnas.export import export_model
+    from mlpnas.training.densefit import SCHEDULES
+
+    assert set(C.EXPORT_SCHEDULES) == set(SCHEDULES)  # what both trainer paths implement
+    with pytest.raises(NasError, match="unknown schedule 'step': choose from constant, cosine"):
+        export_model(tmp_path / "no-logs", None, tmp_path / "m.keras", schedule="step")
+    assert not (tmp_path / "m.keras").exists()
