@@ -31,7 +31,6 @@ Seeds 0, 1, 2 are the tuning seeds of the image benches (bench/fashion_cnn.py re
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -44,6 +43,7 @@ sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
 import fashion_cnn  # noqa: E402
+from variant_summary import print_differences  # noqa: E402
 
 SCHEDULES = ("constant", "cosine")
 
@@ -165,13 +165,7 @@ def main() -> None:
     print(f"\n=== {args.space} space, {data_name}, seeds {seeds} ===")
     print("seed " + " ".join(f"{v:>19}" for v in variants) + "  search / retrain s")
     print("\n".join(lines))
-    print(f"\nmean difference from {default} (the default export), points, over "
-          f"{len(results)} seeds:")
-    for v in variants:
-        diffs = [r[v] - r[default] for r in results]
-        print(f"  {v:20} {100 * statistics.mean(diffs):+6.2f}  (wins "
-              f"{sum(d > 1e-9 for d in diffs)}, losses {sum(d < -1e-9 for d in diffs)}; "
-              f"mean accuracy {statistics.mean(r[v] for r in results):.4f})")
+    print_differences(results, variants, default, "seeds")
 
 
 if __name__ == "__main__":

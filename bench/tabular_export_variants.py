@@ -22,7 +22,6 @@ trained for twice their epochs. Seeds 0, 4, 5 are the tuning seeds of the tabula
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
 import tabular_quality as tq  # noqa: E402
+from variant_summary import print_differences  # noqa: E402
 
 DEFAULT = "top3"
 VARIANTS = ("top1", "top3", "top5", "top7", "top3x2seeds", "top5x2seeds", "top3x2epochs")
@@ -124,13 +124,7 @@ def main() -> None:
             results.append(acc)
             print(f"{name:14} {seed:>4} " + " ".join(f"{acc[v]:>12.4f}" for v in variants)
                   + f"  {time.perf_counter() - start:.0f}", flush=True)
-    print(f"\nmean difference from {DEFAULT} (the default export), points, over "
-          f"{len(results)} splits:")
-    for v in variants:
-        diffs = [r[v] - r[DEFAULT] for r in results]
-        print(f"  {v:12} {100 * statistics.mean(diffs):+6.2f}  (wins {sum(d > 1e-9 for d in diffs)}, "
-              f"losses {sum(d < -1e-9 for d in diffs)}; mean accuracy "
-              f"{statistics.mean(r[v] for r in results):.4f})")
+    print_differences(results, variants, DEFAULT, "splits")
 
 
 if __name__ == "__main__":
